@@ -63,7 +63,7 @@ class LSTMComputation:
         self.ones = np.ones(H, dtype=dt)
         self.c = np.zeros((T, H), dtype=dt)
         self.hc = np.zeros((T, H), dtype=dt)  # h(c(t)), kept for the backward pass
-        self.f_derived = np.zeros((T, H), dtype=dt) if not v.has_forget_params else None
+        self.f_derived = np.zeros((T, H), dtype=dt) if v.coupled else None  # CIFG: f = 1 − i
         self.y = np.zeros((T, H), dtype=dt)
         self.v = np.zeros((T, spec.output_size), dtype=dt)
         self.y_hat = np.zeros((T, spec.output_size), dtype=dt)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.analysis import row_norms, saturation
+from engine.clipping import global_norm
 from engine.lstm import LSTMComputation
 from engine.readout import Targets, make_targets
 from engine.rnn import RNNComputation
@@ -252,7 +253,7 @@ class Runner:
             norms=norms,
             grads=grads,
             step_grads=comp.step_grads(t) if include_grads else None,
-            grad_norm=_global_norm(grads) if grads is not None else None,
+            grad_norm=global_norm(grads) if grads is not None else None,
         )
 
     # ----------------------------------------------------------------- results
@@ -298,6 +299,3 @@ def _zero_above(a: np.ndarray, lo: int) -> np.ndarray:
     out[:lo] = 0.0
     return out
 
-
-def _global_norm(grads: dict[str, np.ndarray]) -> float:
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))

@@ -1,0 +1,46 @@
+"""Request dependencies shared by the routes, as named Annotated aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.templating import Jinja2Templates
+
+from app.sessions import Session, SessionStore
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The Settings the running app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    """The app's Jinja2 environment."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def get_store(request: Request) -> SessionStore:
+    """The app's session store."""
+    store: SessionStore = request.app.state.sessions
+    return store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[SessionStore, Depends(get_store)]
+
+
+async def get_session(
+    store: StoreDep,
+    session_id: Annotated[str, Path(max_length=64, description="as returned on creation")],
+) -> Session:
+    """The session named in the path; 404 if unknown, deleted or expired.
+
+    async so that it runs on the event loop: the store is never touched from a worker thread.
+    """
+    return store.get(session_id)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

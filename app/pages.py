@@ -1,0 +1,15 @@
+"""HTML pages rendered from templates/."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app import __version__
+from app.deps import TemplatesDep
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def read_index(request: Request, templates: TemplatesDep) -> HTMLResponse:
+    """The explorer page; everything on it is drawn by static/js/main.js."""
+    return templates.TemplateResponse(request, "index.html", {"version": __version__})

@@ -1,0 +1,13 @@
+"""All REST routes under /api/v1. Add a module here and include its router below."""
+
+from fastapi import APIRouter
+
+from app.routes import health, presets, sessions, stepping, trace, training
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(health.router)
+api_router.include_router(presets.router)
+api_router.include_router(trace.router)
+api_router.include_router(sessions.router)
+api_router.include_router(stepping.router)
+api_router.include_router(training.router)

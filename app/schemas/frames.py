@@ -1,0 +1,57 @@
+"""Frames: what one forward or backward step shows, in the notation keys (docs/ARCHITECTURE.md)."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import OutArray, OutNumber, OutVector
+
+
+class ForwardFramePublic(BaseModel):
+    """Forward step t: every value of the cell (x, y_prev, c_prev, z_bar, z, …, y_hat, target)."""
+
+    type: Literal["forward"] = "forward"
+    t: int
+    T: int
+    values: dict[str, OutVector | int | None] = Field(
+        description="notation key → H, D or O numbers; 'target' is O numbers, a label, or null"
+    )
+    loss_t: OutNumber
+    saturation: OutNumber
+    nonfinite: bool | None = None
+
+
+class BackwardFramePublic(BaseModel):
+    """BPTT step t: the errors (dy, do_bar, dc, …), their norms, and the gradient norm so far."""
+
+    type: Literal["backward"] = "backward"
+    t: int
+    T: int
+    deltas: dict[str, OutVector]
+    norms: dict[str, OutNumber]
+    grad_norm: OutNumber
+    grads: dict[str, OutArray] | None = Field(
+        None, description="d<param> accumulated from T−1 down to t (when asked for)"
+    )
+    nonfinite: bool | None = None
+
+
+class CursorsPublic(BaseModel):
+    """Where the session stands: shown forward steps, and how far BPTT has come back."""
+
+    T: int
+    forward_t: int = Field(description="steps shown; the last forward frame is forward_t − 1")
+    computed_forward: int
+    backward_t: int = Field(description="T before BPTT starts, 0 when it has reached step 0")
+    computed_backward: int
+    forward_done: bool
+    backward_done: bool
+
+
+class StepResponse(BaseModel):
+    """Frames of the steps taken (at most max_frames, the last ones) and the cursors after them."""
+
+    frames: list[ForwardFramePublic | BackwardFramePublic]
+    steps: int = Field(description="steps actually taken")
+    frames_dropped: int = Field(0, description="earlier frames left out to keep the reply small")
+    cursors: CursorsPublic

@@ -1,0 +1,21 @@
+"""GET /sessions/{id}/trace: whole arrays for the charts."""
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import OutMatrix, OutNumber, OutVector
+from app.schemas.frames import CursorsPublic
+
+
+class SessionTracePublic(BaseModel):
+    """Forward arrays of the computed steps, backward arrays (zero where BPTT has not been),
+    error norms per step, loss per step, and on request the connectivity ‖∂y(T−1)/∂x(t)‖."""
+
+    cursors: CursorsPublic
+    forward: dict[str, OutMatrix] = Field(description="key → computed_forward × n")
+    backward: dict[str, OutMatrix] = Field(description="key → T × n; empty before BPTT")
+    delta_norms: dict[str, OutVector] = Field(description="‖dy(t)‖, ‖dc(t)‖, ‖dx(t)‖ per step")
+    loss_per_step: OutVector
+    target_mask: list[bool]
+    loss: OutNumber
+    connectivity: OutVector | None = None
+    nonfinite: bool | None = None

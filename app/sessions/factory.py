@@ -1,0 +1,169 @@
+"""Sessions made from a config (task or own sequence), and what GET /sessions/{id} shows of one."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+
+from app.limits import check_limit, check_sizes
+from app.schemas.session import SequenceIn, SessionCreate
+from app.sessions.session import Session
+from app.settings import Settings
+from engine.init import init_params
+from engine.lstm import BACKWARD_KEYS as LSTM_BACKWARD
+from engine.rnn import BACKWARD_KEYS as RNN_BACKWARD
+from engine.spec import ModelSpec
+from engine.tasks import TASKS, TaskData, make_task, user_sequence
+from engine.variants import Variant
+
+T_ = TypeVar("T_")
+DEFAULT_HIDDEN = 8
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def prefixed(prefix: str, fn: Callable[[], T_]) -> T_:
+    """Run fn; a ValueError's 'field: …' message becomes 'prefix.field: …'."""
+    try:
+        return fn()
+    except ValueError as exc:
+        raise ValueError(f"{prefix}.{exc}") from None
+
+
+def make_spec(cell: str, variant: str, sizes: tuple[int, int, int], loss: str) -> ModelSpec:
+    """A ModelSpec; the simple RNN takes only 'vanilla'."""
+    parsed = Variant.parse(variant)
+    if cell == "rnn" and parsed != Variant():
+        raise ValueError(f"variant: the simple RNN has no variants; use 'vanilla', not {variant!r}")
+    return ModelSpec(cell, sizes[0], sizes[1], sizes[2], parsed, loss)
+
+
+def session_from_config(body: SessionCreate, settings: Settings) -> Session:
+    """Build the task (or wrap the sequence), the spec and fresh parameters; check every limit."""
+    if body.task is not None and body.sequence is not None:
+        raise ValueError("sequence: give either a task or a sequence, not both")
+    options: dict[str, Any] = {}
+    if body.sequence is not None:
+        task = sequence_task(body.sequence, body.loss or "mse", settings)
+        hidden = body.hidden_size or DEFAULT_HIDDEN
+    else:
+        choice = body.task
+        name = choice.name if choice else "sine"
+        options = dict(choice.options) if choice else {}
+        task = task_from_name(name, options, body.seed)
+        hidden = body.hidden_size or TASKS[name].hidden_size
+        if body.loss is not None and body.loss != task.loss:
+            raise ValueError(f"loss: the {name} task is trained with {task.loss}, not {body.loss}")
+    sizes = (task.input_size, hidden, task.output_size, task.length)
+    check_sizes(settings, sizes)
+    spec = make_spec(body.cell, body.variant, sizes[:3], task.loss)
+    init = body.init.model_dump()
+    params = prefixed("init", lambda: init_params(spec, body.seed, **init))
+    return Session(
+        id=new_session_id(), spec=spec, params=params, task=task, seed=body.seed, init=init,
+        source="config", task_options=options, truncate=body.truncate, clip=body.clip,
+        clip_threshold=body.clip_threshold,
+    )
+
+
+def task_from_name(name: str, options: dict[str, Any], seed: int) -> TaskData:
+    """A built-in task; its messages name task.name or task.options.<option>."""
+    if name not in TASKS:
+        raise ValueError(f"task.name: unknown {name!r}; known tasks: {', '.join(TASKS)}")
+    # JSON has one number type: 50.0 means the integer option 50.
+    whole = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in options.items()}
+    try:
+        return make_task(name, seed, **whole)
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith(f"{name}."):
+            message = "task.options." + message[len(name) + 1 :]
+        elif message.startswith(f"{name}:"):
+            message = "task.options" + message[len(name) :]
+        elif message.startswith("length:"):
+            message = "task.options." + message
+        raise ValueError(message) from None
+
+
+def sequence_task(seq: SequenceIn, loss: str, settings: Settings) -> TaskData:
+    """Wrap a sequence given as JSON into a TaskData (null targets: no target at that step)."""
+    check_limit("sequence.inputs", len(seq.inputs), "max_sequence_length",
+                settings.max_sequence_length)
+    T = len(seq.inputs)
+    if len(seq.targets) != T:
+        raise ValueError(f"sequence.targets: expected {T} entries (one per step), got {len(seq.targets)}")
+    if loss == "cross_entropy":
+        labels = []
+        for t, entry in enumerate(seq.targets):
+            if isinstance(entry, list):
+                raise ValueError(f"sequence.targets[{t}]: expected a class label or null")
+            labels.append(-1 if entry is None else entry)
+        build = lambda: user_sequence(  # noqa: E731
+            seq.inputs, labels=np.array(labels, dtype=np.int64), loss=loss, n_classes=seq.n_classes
+        )
+    else:
+        rows = [e for e in seq.targets if e is not None]
+        if not rows or not isinstance(rows[0], list):
+            raise ValueError("sequence.targets: expected rows of O numbers (mse), null for none")
+        width = len(rows[0])
+        targets = []
+        for t, entry in enumerate(seq.targets):
+            if entry is not None and (not isinstance(entry, list) or len(entry) != width):
+                raise ValueError(f"sequence.targets[{t}]: expected {width} numbers or null")
+            targets.append([math.nan] * width if entry is None else entry)
+        build = lambda: user_sequence(seq.inputs, targets, loss=loss)  # noqa: E731
+    return prefixed("sequence", build)
+
+
+def describe(session: Session) -> dict[str, Any]:
+    """SessionPublic as a dict."""
+    spec, task = session.spec, session.task
+    return {
+        "id": session.id,
+        "cell": spec.cell,
+        "variant": spec.variant.key,
+        "structure": spec.variant.structure(),
+        "sizes": {"input_size": spec.input_size, "hidden_size": spec.hidden_size,
+                  "output_size": spec.output_size},
+        "loss": spec.loss,
+        "seed": session.seed,
+        "T": session.T,
+        "cursors": session.cursors(),
+        "truncate": session.truncate,
+        "clip": session.clip,
+        "clip_threshold": session.clip_threshold,
+        "param_shapes": session.param_shapes(),
+        "forward_keys": list(session.runner.comp.forward_arrays()),
+        "backward_keys": backward_keys(spec),
+        "task": {
+            "name": task.name, "task_type": task.task_type, "description": task.description,
+            "input_names": task.input_names, "output_names": task.output_names,
+            "options": session.task_options, "extra": task.extra,
+        },
+        "training": {
+            "updates": session.train_updates,
+            "optimizer": session.trainer.config.optimizer if session.trainer else None,
+            "learning_rate": session.trainer.config.learning_rate if session.trainer else None,
+            "diverged": session.diverged,
+            "last_loss": _finite_or_none(session.last_loss),
+        },
+        "source": session.source,
+    }
+
+
+def backward_keys(spec: ModelSpec) -> list[str]:
+    """Per-step error keys of the model (a removed gate has no d<gate>_bar)."""
+    if spec.cell == "rnn":
+        return list(RNN_BACKWARD)
+    present = set(spec.variant.gates)
+    return [k for k in LSTM_BACKWARD if not (k.endswith("_bar") and k[1] not in present)]
+
+
+def _finite_or_none(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None

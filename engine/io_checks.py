@@ -1,0 +1,153 @@
+"""Bounds and checks shared by the parameter readers: limits, notation shapes, float arrays."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.variants import FGR_KEYS
+
+# Called with (name, declared shape) before an array is read, so nothing too big is allocated.
+ShapeCheck = Callable[[str, tuple[int, ...]], None]
+
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Largest sizes and file a reader accepts; checked before anything is allocated."""
+
+    max_input_size: int = 1024
+    max_hidden_size: int = 1024
+    max_output_size: int = 1024
+    max_bytes: int = 64 * 2**20
+    max_arrays: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("max_input_size", "max_hidden_size", "max_output_size", "max_bytes",
+                     "max_arrays"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"limits.{name}: expected a positive integer, got {value!r}")
+
+    @property
+    def max_dim(self) -> int:
+        """Longest axis of any accepted array: PyTorch stacks four gates, 4H rows."""
+        return 4 * max(self.max_input_size, self.max_hidden_size, self.max_output_size)
+
+    @property
+    def max_elements(self) -> int:
+        """Largest accepted array: PyTorch's weight_hh (4H × H) or weight_ih (4H × D)."""
+        h = self.max_hidden_size
+        return 4 * h * max(h, self.max_input_size, self.max_output_size)
+
+
+DEFAULT_LIMITS = Limits()
+
+# Each notation parameter's axes: D inputs, H cells or hidden units, O outputs.
+LSTM_DIMS: dict[str, tuple[str, ...]] = {
+    **{f"W_{g}": ("H", "D") for g in "zifo"},
+    **{f"R_{g}": ("H", "H") for g in "zifo"},
+    **{f"p_{g}": ("H",) for g in "ifo"},
+    **{f"b_{g}": ("H",) for g in "zifo"},
+    **{key: ("H", "H") for key in FGR_KEYS},
+    "V": ("O", "H"),
+    "b_V": ("O",),
+}
+RNN_DIMS: dict[str, tuple[str, ...]] = {
+    "U": ("H", "D"), "W": ("H", "H"), "b": ("H",), "V": ("O", "H"), "c": ("O",),
+}
+
+
+def size_limit(limits: Limits, axis: str) -> int:
+    return {"D": limits.max_input_size, "H": limits.max_hidden_size,
+            "O": limits.max_output_size}[axis]
+
+
+def generic_check(limits: Limits) -> ShapeCheck:
+    """Any name, 1-D or 2-D, no axis over limits.max_dim, no more than limits.max_elements."""
+
+    def check(name: str, shape: tuple[int, ...]) -> None:
+        check_name(name)
+        if len(shape) not in (1, 2):
+            raise ValueError(f"{name}: expected a 1-D or 2-D array, got shape {shape}")
+        if max(shape) > limits.max_dim or math.prod(shape) > limits.max_elements:
+            raise ValueError(
+                f"{name}: shape {shape} is over the limits (axes up to {limits.max_dim}, "
+                f"{limits.max_elements} numbers)"
+            )
+
+    return check
+
+
+def notation_check(limits: Limits) -> ShapeCheck:
+    """Names of the notation only, each axis within its size limit."""
+
+    def check(name: str, shape: tuple[int, ...]) -> None:
+        dims = LSTM_DIMS.get(name) or RNN_DIMS.get(name)
+        if dims is None:
+            raise ValueError(
+                f"{name[:MAX_NAME]!r}: not a parameter of the notation; LSTM: "
+                f"{', '.join(LSTM_DIMS)}; RNN: {', '.join(RNN_DIMS)}"
+            )
+        if len(shape) != len(dims):
+            raise ValueError(f"{name}: expected shape ({', '.join(dims)}), got {shape}")
+        for axis, n in zip(dims, shape, strict=True):
+            if n < 1 or n > size_limit(limits, axis):
+                raise ValueError(
+                    f"{name}: expected shape ({', '.join(dims)}) with {axis} in "
+                    f"1..{size_limit(limits, axis)}, got {shape}"
+                )
+
+    return check
+
+
+def check_name(name: object) -> None:
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME or not name.isprintable():
+        raise ValueError(f"array name {str(name)[:MAX_NAME]!r}: expected 1..{MAX_NAME} printable characters")
+
+
+def check_float_dtype(name: str, dtype: np.dtype, expected: str) -> None:
+    """Refuse anything but float16/32/64: ints, bools, complex, objects, records."""
+    if dtype.kind != "f" or dtype.itemsize > 8 or dtype.fields is not None:
+        raise ValueError(f"{name}: dtype {dtype} is not float16/32/64; expected floats of shape {expected}")
+
+
+def float_array(name: str, value: object, expected: str) -> np.ndarray:
+    """A finite float64 copy of an ndarray that is already known to be small enough."""
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"{name}: expected an array of shape {expected}, got {type(value).__name__}")
+    check_float_dtype(name, value.dtype, expected)
+    arr = np.array(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or Inf")
+    return arr
+
+
+def notation_params(arrays: Mapping[str, np.ndarray], limits: Limits) -> dict[str, np.ndarray]:
+    """Check arrays named in the notation: one cell type, consistent D, H and O; float64 copies."""
+    if not arrays:
+        raise ValueError("params: the file holds no arrays")
+    check = notation_check(limits)
+    rnn = [k for k in arrays if k in RNN_DIMS and k != "V"]
+    lstm = [k for k in arrays if k in LSTM_DIMS and k != "V"]
+    if rnn and lstm:
+        raise ValueError(f"params: mixes RNN ({', '.join(rnn)}) and LSTM ({', '.join(lstm)}) names")
+    table = RNN_DIMS if rnn else LSTM_DIMS
+    sizes: dict[str, tuple[int, str]] = {}
+    out = {}
+    for name, arr in arrays.items():
+        shape = tuple(int(n) for n in np.shape(arr))
+        check(name, shape)
+        for axis, n in zip(table[name], shape, strict=True):
+            first = sizes.setdefault(axis, (n, name))
+            if first[0] != n:
+                raise ValueError(
+                    f"{name}: expected shape ({', '.join(table[name])}) with {axis} = {first[0]} "
+                    f"as in {first[1]}, got {shape}"
+                )
+        out[name] = float_array(name, arr, "(" + ", ".join(table[name]) + ")")
+    return out

@@ -1,0 +1,265 @@
+"""Built-in tasks, generated on the fly and deterministic for a seed; user sequences and CSV."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.task_data import TaskData, one_hot, only_last
+from engine.user_data import parse_csv, user_sequence
+
+__all__ = ["TASKS", "TaskData", "TaskInfo", "TaskOption", "make_task", "parse_csv", "user_sequence"]
+
+MAX_LENGTH = 2000
+STEPS_PER_DAY = 144  # one sample every 10 minutes
+CHARS_PATH = Path(__file__).parent / "data" / "chars_text.txt"
+# Long-run mean and standard deviation of the weather generator (measured over 5 × 10^5 steps),
+# so every window is standardised the same way and the page can turn values back into units.
+WEATHER_NAMES = ["temperature", "pressure", "wind", "humidity"]
+WEATHER_UNITS = ["°C", "hPa", "m/s", "%"]
+WEATHER_MEAN = np.array([10.0, 1013.0, 3.0, 72.0])
+WEATHER_STD = np.array([5.5, 7.0, 1.2, 12.0])
+
+
+@dataclass(frozen=True)
+class TaskOption:
+    """One option of a task: its default and inclusive bounds; integer or real."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    integer: bool
+    help: str
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What the task picker shows: type, default loss and sizes, and the options with bounds."""
+
+    name: str
+    description: str
+    task_type: str
+    loss: str
+    input_size: int
+    output_size: int
+    hidden_size: int  # a size that learns the task at the defaults
+    options: tuple[TaskOption, ...]
+    length_option: str  # the option make_task's `length` sets
+    length_offset: int  # T = length_option's value + length_offset
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        return {o.name: o.default for o in self.options}
+
+
+def _length(default: int, low: int = 2) -> TaskOption:
+    return TaskOption("length", default, low, MAX_LENGTH, True, "time steps T")
+
+
+@cache
+def chars_text() -> str:
+    """The short text the chars task reads (shipped in engine/data)."""
+    return CHARS_PATH.read_text(encoding="utf-8").strip()
+
+
+def chars_alphabet() -> list[str]:
+    return sorted(set(chars_text()))
+
+
+# ----------------------------------------------------------------------------- generators
+def _sine(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    T, period = o["length"], o["period"]
+    phase = rng.uniform(0.0, period)
+    s = np.sin(2 * np.pi * (np.arange(T + 1) + phase) / period)
+    s = s + o["noise"] * rng.standard_normal(T + 1)
+    # next-value prediction: the target at t is the input at t + 1
+    return TaskData(
+        "sine", "many_to_many", s[:T, None], s[1:, None], None, "mse", ["x"], ["next x"],
+        TASKS["sine"].description, {"phase": phase},
+    )
+
+
+def _adding(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    T = o["length"]
+    values = rng.uniform(0.0, 1.0, size=T)
+    # one marker in each half (Hochreiter & Schmidhuber 1997, experiment 4)
+    first = int(rng.integers(0, T // 2))
+    second = int(rng.integers(T // 2, T))
+    markers = np.zeros(T)
+    markers[[first, second]] = 1.0
+    total = values[first] + values[second]
+    return TaskData(
+        "adding", "many_to_one", np.stack([values, markers], axis=1), only_last(T, np.array([total])),
+        None, "mse", ["value", "marker"], ["sum"], TASKS["adding"].description,
+        {"marked": [first, second]},
+    )
+
+
+def _copy(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    n, delay = o["n_symbols"], o["delay"]
+    T = delay + 2
+    symbol = int(rng.integers(0, n))
+    blank, cue = n, n + 1
+    stream = np.array([symbol] + [blank] * delay + [cue])
+    labels = np.full(T, -1, dtype=np.int64)
+    labels[-1] = symbol
+    letters = [chr(ord("A") + k) for k in range(n)]
+    return TaskData(
+        "copy", "many_to_one", one_hot(stream, n + 2), None, labels, "cross_entropy",
+        [*letters, "blank", "cue"], letters, TASKS["copy"].description, {"symbol": symbol},
+    )
+
+
+def _chars(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    text, alphabet = chars_text(), chars_alphabet()
+    T, offset = o["length"], o["offset"]
+    if offset + T + 1 > len(text):
+        raise ValueError(
+            f"offset: offset + length + 1 must be at most {len(text)} (the text's length); "
+            f"got {offset} + {T} + 1"
+        )
+    index = {ch: k for k, ch in enumerate(alphabet)}
+    codes = np.array([index[ch] for ch in text[offset : offset + T + 1]], dtype=np.int64)
+    names = ["␣" if ch == " " else ch for ch in alphabet]
+    return TaskData(
+        "chars", "many_to_many", one_hot(codes[:T], len(alphabet)), None, codes[1:],
+        "cross_entropy", names, list(names), TASKS["chars"].description,
+        {"text": text[offset : offset + T + 1]},
+    )
+
+
+def _ou(rng: np.random.Generator, n: int, tau_steps: float) -> np.ndarray:
+    """A slow drift: stationary AR(1) with unit variance and time constant tau_steps."""
+    a = math.exp(-1.0 / tau_steps)
+    eps = rng.standard_normal(n) * math.sqrt(1 - a * a)
+    out = np.empty(n)
+    out[0] = rng.standard_normal()
+    for k in range(1, n):
+        out[k] = a * out[k - 1] + eps[k]
+    return out
+
+
+def weather_series(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+    """(n, 4) raw temperature, pressure, wind, humidity every 10 minutes from step `start` of a day."""
+    day = 2 * np.pi * (np.arange(n) + start) / STEPS_PER_DAY
+    diurnal = np.sin(day - 0.75 * np.pi)  # warmest at 15:00, coldest at 03:00
+    air_mass = _ou(rng, n, 2 * STEPS_PER_DAY)
+    front = _ou(rng, n, 3 * STEPS_PER_DAY)  # high pressure: clear skies, a wider daily swing
+    gust = _ou(rng, n, 6)
+    moist = _ou(rng, n, 1.5 * STEPS_PER_DAY)
+    pressure = 1013 + 7 * front + 0.6 * np.sin(2 * day) + 0.1 * rng.standard_normal(n)
+    swing = np.clip(5 + 2 * front, 1.0, None)
+    temperature = 10 + 4 * air_mass + swing * diurnal + 0.3 * _ou(rng, n, 12)
+    wind = np.clip(3 + 0.8 * diurnal - 0.6 * front + 0.9 * gust, 0.0, None)
+    humidity = np.clip(72 - 2.2 * swing * diurnal + 8 * moist - 2 * front, 5.0, 100.0)
+    return np.stack([temperature, pressure, wind, humidity], axis=1)
+
+
+def _weather(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    T, horizon = o["length"], o["horizon"]
+    start = int(rng.integers(0, STEPS_PER_DAY))  # time of day of the first step
+    raw = weather_series(rng, T + horizon, start)
+    z = (raw - WEATHER_MEAN) / WEATHER_STD
+    # forecast: the temperature `horizon` steps after the last input, given at the last step only
+    target = z[T - 1 + horizon, :1]
+    extra = {
+        "mean": WEATHER_MEAN.tolist(), "std": WEATHER_STD.tolist(), "units": WEATHER_UNITS,
+        "step_minutes": 10, "start_minute": 10 * start, "horizon": horizon, "target_raw": float(raw[T - 1 + horizon, 0]),
+    }
+    return TaskData(
+        "weather", "many_to_one", z[:T], only_last(T, target), None, "mse", list(WEATHER_NAMES),
+        [f"temperature +{horizon * 10} min"], TASKS["weather"].description, extra,
+    )
+
+
+def _echo(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
+    T, decay = o["length"], o["decay"]
+    value = rng.uniform(0.5, 1.0) * rng.choice([-1.0, 1.0])
+    inputs = np.zeros((T, 1))
+    inputs[0, 0] = value
+    targets = (value * decay ** np.arange(T))[:, None]
+    return TaskData(
+        "echo", "one_to_many", inputs, targets, None, "mse", ["x"], ["echo"],
+        TASKS["echo"].description, {"value": float(value)},
+    )
+
+
+# ----------------------------------------------------------------------------- registry
+def _info(name: str, description: str, kind: str, loss: str, sizes: tuple[int, int, int],
+          options: tuple[TaskOption, ...], length_option: str = "length", offset: int = 0) -> TaskInfo:
+    return TaskInfo(name, description, kind, loss, *sizes, options, length_option, offset)
+
+
+TASKS: dict[str, TaskInfo] = {
+    "sine": _info(
+        "sine", "Predict the next value of a sine wave at every step.", "many_to_many", "mse",
+        (1, 1, 8), (_length(50), TaskOption("period", 20.0, 2.0, 1000.0, False, "steps per cycle"),
+                    TaskOption("noise", 0.0, 0.0, 1.0, False, "std of added Gaussian noise"))),
+    "adding": _info(
+        "adding", "Add the two marked values of a sequence; answer at the last step.",
+        "many_to_one", "mse", (2, 1, 16), (_length(50),)),
+    "copy": _info(
+        "copy", "Recall the symbol seen first after a blank delay, when the cue comes.",
+        "many_to_one", "cross_entropy", (6, 4, 8),
+        (TaskOption("delay", 10, 0, MAX_LENGTH - 2, True, "blank steps between symbol and cue"),
+         TaskOption("n_symbols", 4, 2, 26, True, "symbols to choose from")),
+        length_option="delay", offset=2),
+    "chars": _info(
+        "chars", "Predict the next character of a short text about recurrent networks.",
+        "many_to_many", "cross_entropy", (len(chars_alphabet()), len(chars_alphabet()), 32),
+        (_length(40, low=1), TaskOption("offset", 0, 0, len(chars_text()) - 2, True,
+                                        "first character of the window"))),
+    "weather": _info(
+        "weather", "Forecast the temperature 24 hours ahead from a window of 10-minute weather.",
+        "many_to_one", "mse", (4, 1, 16),
+        (_length(72, low=1), TaskOption("horizon", 144, 1, 1000, True, "steps ahead (10 min)"))),
+    "echo": _info(
+        "echo", "Repeat the first input as a decaying sequence (one input, many outputs).",
+        "one_to_many", "mse", (1, 1, 4),
+        (_length(20, low=1), TaskOption("decay", 0.8, 0.0, 1.0, False, "factor per step"))),
+}
+
+_GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], TaskData]] = {
+    "sine": _sine, "adding": _adding, "copy": _copy, "chars": _chars, "weather": _weather,
+    "echo": _echo,
+}
+
+
+def make_task(name: str, seed: int, length: int | None = None, **options: Any) -> TaskData:
+    """Generate a built-in task; `length` is the number of time steps T where the task has one."""
+    if name not in TASKS:
+        raise ValueError(f"task: unknown {name!r}; known tasks: {', '.join(TASKS)}")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    info = TASKS[name]
+    known = {o.name: o for o in info.options}
+    unknown = [k for k in options if k not in known]
+    if unknown:
+        raise ValueError(f"{name}: unknown option {unknown[0]!r}; options: {', '.join(known)}")
+    if length is not None:
+        if info.length_option in options:
+            raise ValueError(f"{name}: pass either length or {info.length_option}, not both")
+        if isinstance(length, bool) or not isinstance(length, int | np.integer):
+            raise ValueError(f"length: expected an integer, got {length!r}")
+        options[info.length_option] = int(length) - info.length_offset
+    values = {k: _option(name, known[k], options.get(k, known[k].default)) for k in known}
+    return _GENERATORS[name](np.random.default_rng(seed), values)
+
+
+def _option(task: str, spec: TaskOption, value: Any) -> float:
+    shift = TASKS[task].length_offset if spec.name == TASKS[task].length_option else 0
+    where = f"{task}.{spec.name}" if not shift else f"{task}.{spec.name} (length − {shift})"
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{where}: expected a number, got {value!r}")
+    if not (math.isfinite(float(value)) and spec.low <= value <= spec.high):
+        raise ValueError(f"{where}: expected a value in [{spec.low:g}, {spec.high:g}], got {value!r}")
+    if spec.integer and float(value) != int(value):
+        raise ValueError(f"{where}: expected an integer, got {value!r}")
+    return int(value) if spec.integer else float(value)

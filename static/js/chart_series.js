@@ -1,0 +1,111 @@
+// Turns the trace store into the named series the line charts draw. Kept apart from the
+// renderer so LineChart knows nothing about LSTMs, and the choice of what to plot sits here.
+
+// Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+export const COLORS = {
+  blue: "#0072B2", vermillion: "#D55E00", green: "#009E73", orange: "#E69F00",
+  sky: "#56B4E9", purple: "#CC79A7", black: "#1d2330", grey: "#c3c8d2",
+};
+const NORM_COLORS = { dy: COLORS.blue, dh: COLORS.blue, dc: COLORS.vermillion, dx: COLORS.green };
+const NORM_LABELS = { dy: "‖δy‖", dh: "‖δh‖", dc: "‖δc‖", dx: "‖δx‖" };
+const MAX_UNIT_LINES = 12; // beyond this, all units are drawn as a min–max band
+
+const steps = new Map();
+function timeAxis(T) {
+  if (!steps.has(T)) steps.set(T, Array.from({ length: T }, (_, t) => t));
+  return steps.get(T);
+}
+
+/** Rows of the states chart for a cell. */
+export function stateRows(cell) {
+  return cell === "rnn"
+    ? [{ title: "h" }, { title: "ŷ, target" }]
+    : [{ title: "c" }, { title: "y" }, { title: "ŷ, target" }];
+}
+
+function unitSeries(rows, row, unit, color, label) {
+  const T = rows.length ? rows[0].length : 0;
+  const x = timeAxis(T);
+  const out = [];
+  if (rows.length <= MAX_UNIT_LINES) {
+    rows.forEach((y, j) => {
+      if (j !== unit) out.push({ name: `${label} unit ${j}`, x, y, row, color: COLORS.grey, width: 1 });
+    });
+  } else {
+    const lo = x.map((t) => bound(rows, t, Math.min));
+    const hi = x.map((t) => bound(rows, t, Math.max));
+    out.push({ name: `${label} min`, x, y: lo, row, color: "rgba(0,0,0,0)", hover: false });
+    out.push({ name: `${label} all units (min–max)`, x, y: hi, row, color: "rgba(0,0,0,0)",
+      fill: "tonexty", fillcolor: "rgba(120,130,150,0.22)", hover: false });
+  }
+  if (rows[unit]) out.push({ name: `${label} unit ${unit}`, x, y: rows[unit], row, color, width: 2.2 });
+  return out;
+}
+
+function bound(rows, t, fn) {
+  let v = null;
+  for (const r of rows) if (r[t] !== null) v = v === null ? r[t] : fn(v, r[t]);
+  return v;
+}
+
+/** c, y (or h) per unit and the prediction against the target, over time. */
+export function stateSeries(store, unit) {
+  const { cell, T } = store.meta;
+  const series = [];
+  const keys = cell === "rnn" ? [["h", COLORS.blue]] : [["c", COLORS.vermillion], ["y", COLORS.blue]];
+  keys.forEach(([key, color], row) => {
+    series.push(...unitSeries(store.matrix("fwd", key), row, unit, color, key));
+  });
+  const predRow = keys.length;
+  const yHat = store.matrix("fwd", "y_hat");
+  const O = Math.min(yHat.length, 3);
+  const x = timeAxis(T);
+  const palette = [COLORS.black, COLORS.purple, COLORS.orange];
+  for (let k = 0; k < O; k++) {
+    series.push({ name: O > 1 ? `ŷ${k}` : "ŷ", x, y: yHat[k], row: predRow, color: palette[k], width: 2 });
+    const target = store.fwd.map((f) => (f && Array.isArray(f.values?.target) ? f.values.target[k]
+      : f && Array.isArray(f.target) ? f.target[k] : null));
+    if (target.some((v) => v !== null && v !== undefined)) {
+      series.push({ name: O > 1 ? `target${k}` : "target", x, y: target, row: predRow,
+        color: palette[k], mode: "markers", width: 1 });
+    }
+  }
+  return { series, signature: `s|${store.version.fwd}|${unit}|${T}`, xRange: [-0.5, T - 0.5] };
+}
+
+/** ‖δ‖ per step for one or two models (compare mode: the second dashed). */
+export function normSeries(entries) {
+  const series = [];
+  let sig = "n";
+  let T = 0;
+  entries.forEach(({ store, label }, k) => {
+    const keys = store.meta.cell === "rnn" ? ["dh", "dx"] : ["dy", "dc", "dx"];
+    T = Math.max(T, store.meta.T);
+    const x = timeAxis(store.meta.T);
+    for (const key of keys) {
+      series.push({ name: label ? `${label} ${NORM_LABELS[key]}` : NORM_LABELS[key], x,
+        y: store.norms(key), color: NORM_COLORS[key], width: k === 0 ? 2 : 1.8,
+        dash: k === 0 ? "solid" : "dash", mode: "lines+markers" });
+    }
+    sig += `|${store.meta.cell}|${store.version.bwd}|${store.meta.T}`;
+  });
+  return { series, signature: sig, xRange: [-0.5, T - 0.5],
+    emptyText: "Run BPTT (shift+← or “BPTT step”) to see how the error shrinks or grows going back in time." };
+}
+
+/** Training loss per update (and the global gradient norm before clipping). */
+export function lossSeries(entries) {
+  const series = [];
+  let sig = "l";
+  let n = 1;
+  entries.forEach(({ store, label }, k) => {
+    const loss = store.training.loss;
+    n = Math.max(n, loss.length);
+    const x = Array.from({ length: loss.length }, (_, u) => u + 1);
+    series.push({ name: label ? `${label} loss` : "loss", x, y: loss,
+      color: k === 0 ? COLORS.black : COLORS.purple, width: 2, dash: k === 0 ? "solid" : "dash" });
+    sig += `|${store.version.train}`;
+  });
+  return { series, signature: sig, xRange: null, t: null,
+    emptyText: "Train (t key or “Train”) to watch the loss fall." };
+}

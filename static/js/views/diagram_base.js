@@ -1,0 +1,333 @@
+// Common machinery of the three cell diagrams. A subclass draws the structure in `_draw()` and
+// binds drawn elements to quantities with `bind()`; every frame then goes through one cycle,
+// update(frame) → _wrangle → _render, which colours wires and nodes, writes the numbers and
+// fills the per-unit strips. Views never talk to the server; they report hovers through the
+// onHover callback and a "dg-unit" DOM event when a strip cell is clicked.
+
+import { el, addMarkers, newPrefix, fmt, colorFor, isDark, gradientCss, Tooltip } from "./svg_kit.js";
+import { lookup } from "./notation.js";
+
+const STRIP_MAX_W = 60; // px: long hidden vectors shrink their cells instead of growing the strip
+const STRIP_CELL = 9;
+
+export class DiagramBase {
+  /**
+   * container: element to draw into; opts.onHover(info | null) is called on hover.
+   * spec: {name, title, viewBox: [w, h], values, deltas} (the notation tables to read from).
+   */
+  constructor(container, opts = {}, spec) {
+    this.container = container;
+    this.onHover = typeof opts.onHover === "function" ? opts.onHover : null;
+    this.spec = spec;
+    this.prefix = newPrefix(spec.name);
+    this.mode = "forward";
+    this.frame = null;
+    this.structure = {};
+    this.probes = [];
+
+    this.root = document.createElement("figure");
+    this.root.className = `dg dg-${spec.name} mode-forward`;
+    const head = document.createElement("figcaption");
+    head.className = "dg-head";
+    this.titleEl = document.createElement("span");
+    this.titleEl.className = "dg-title";
+    this.titleEl.textContent = spec.title;
+    this.statusEl = document.createElement("span");
+    this.statusEl.className = "dg-status";
+    head.append(this.titleEl, this.statusEl);
+
+    const [w, h] = spec.viewBox;
+    this.svg = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "dg-svg", role: "img",
+      "aria-label": spec.title });
+    addMarkers(this.svg, this.prefix);
+    this.layer = el("g", { class: "dg-layer" }, this.svg);
+    this.legendEl = document.createElement("div");
+    this.legendEl.className = "dg-legend-bar";
+    this.root.append(head, this.svg, this.legendEl);
+    this.tooltip = new Tooltip(this.root);
+    container.appendChild(this.root);
+
+    this.svg.addEventListener("pointermove", (e) => this._onPointer(e));
+    this.svg.addEventListener("pointerleave", () => this._hover(null));
+    this.svg.addEventListener("click", (e) => this._onClick(e));
+    this._renderLegend();
+  }
+
+  /** Redraw the structure: {cell, variant, structure: {input_gate, ..., gate_recurrence}}. */
+  setStructure({ cell = "lstm", variant = "", structure = {} } = {}) {
+    this.cell = cell;
+    this.variant = variant;
+    this.structure = { ...DEFAULT_STRUCTURE, ...structure };
+    this.layer.replaceChildren();
+    this.probes = [];
+    this.tooltip.hide();
+    this._draw(this.structure);
+    this.root.dataset.variant = variant || "vanilla";
+    this._applyArrows();
+    this._render();
+  }
+
+  /** Show one step: {mode, unit, t, T, values, deltas}; arrays per key, element `unit` shown. */
+  update(frame) {
+    this.frame = this._wrangle(frame || {});
+    if (this.frame.mode !== this.mode) {
+      this.mode = this.frame.mode;
+      this.root.classList.toggle("mode-forward", this.mode === "forward");
+      this.root.classList.toggle("mode-backward", this.mode === "backward");
+      this._applyArrows();
+      this._renderLegend();
+    }
+    this._render();
+  }
+
+  /** Subclasses draw here. */
+  _draw() {
+    throw new Error("DiagramBase._draw must be implemented by the diagram");
+  }
+
+  /**
+   * Bind element g to quantity q (forward) and dq (backward). opts.label: {x, y, anchor} for
+   * the number; opts.strip: {x, y} for the per-unit strip; opts.name overrides the tooltip title.
+   */
+  bind(g, { q = null, dq = null, label = null, strip = null, name = null, lag = false } = {}) {
+    // label.when: "forward" | "backward" shows the number in one mode only (avoids repeating
+    // a value that another wire already shows). strip.follow: place the strip after the text.
+    if (q) g.dataset.q = q;
+    if (dq) g.dataset.dq = dq;
+    g.classList.add("probe");
+    const probe = { g, q, dq, name, labelEl: null, stripEl: null, when: label?.when || null,
+      follow: Boolean(strip?.follow) };
+    if (label) {
+      probe.labelEl = el("text", { x: label.x, y: label.y, "text-anchor": label.anchor || "start",
+        class: `vlabel${lag ? " lag" : ""}` }, g);
+      probe.symEl = el("tspan", { class: "sym" }, probe.labelEl);
+      probe.numEl = el("tspan", { class: "num", dx: 4 }, probe.labelEl);
+    }
+    if (strip) {
+      probe.stripEl = el("g", { class: "strip",
+        transform: strip.follow ? null : `translate(${strip.x},${strip.y})` }, g);
+    }
+    this.probes.push(probe);
+    return probe;
+  }
+
+  _wrangle(frame) {
+    const mode = frame.mode === "backward" ? "backward" : "forward";
+    return {
+      mode,
+      unit: Number.isInteger(frame.unit) ? frame.unit : 0,
+      t: frame.t ?? null,
+      T: frame.T ?? null,
+      values: frame.values || null,
+      deltas: mode === "backward" ? frame.deltas || null : null,
+    };
+  }
+
+  /** The array a probe shows in the current mode, and its notation entry. */
+  _arrayOf(probe) {
+    const f = this.frame;
+    const backward = this.mode === "backward";
+    const key = backward ? probe.dq : probe.q;
+    const table = backward ? this.spec.deltas : this.spec.values;
+    if (!key || !f) return { key, meta: key ? table[key] : null, arr: null };
+    return { key, meta: table[key], arr: lookup(table, key, f.values, f.deltas, this.structure) };
+  }
+
+  _render() {
+    const f = this.frame;
+    this._renderStatus();
+    for (const p of this.probes) {
+      const { key, meta, arr } = this._arrayOf(p);
+      const fam = this.mode === "backward" ? "delta" : meta?.fam || "act";
+      const value = pick(arr, f?.unit ?? 0, meta);
+      const color = colorFor(fam, value);
+      p.g.classList.toggle("inactive", this.mode === "backward" && !p.dq);
+      p.g.classList.toggle("novalue", color === null);
+      if (color) p.g.style.setProperty("--v", color);
+      else p.g.style.removeProperty("--v");
+      if (p.labelEl) {
+        const show = Boolean(key && meta) && (!p.when || p.when === this.mode);
+        p.labelEl.style.display = show ? "" : "none";
+        if (show) {
+          p.symEl.textContent = meta.sym;
+          p.numEl.textContent = arr ? formatArray(arr, f.unit, meta) : "—";
+        }
+      }
+      if (p.stripEl) {
+        this._renderStrip(p.stripEl, arr, fam, meta?.len ? -1 : f?.unit ?? 0);
+        if (p.follow && p.labelEl) this._placeAfter(p.stripEl, p.labelEl);
+      }
+    }
+  }
+
+  /** Put a strip just right of its label's text (text width is only known once rendered). */
+  _placeAfter(stripEl, labelEl) {
+    if (labelEl.style.display === "none" || !this.svg.isConnected) return;
+    const bb = labelEl.getBBox();
+    const anchorEnd = labelEl.getAttribute("text-anchor") === "end";
+    const x = anchorEnd ? bb.x - 6 - stripEl.getBBox().width : bb.x + bb.width + 5;
+    stripEl.setAttribute("transform", `translate(${x.toFixed(1)},${(bb.y + bb.height / 2 - 4.5).toFixed(1)})`);
+  }
+
+  _renderStrip(stripEl, arr, fam, unit) {
+    if (!arr) {
+      stripEl.replaceChildren();
+      return;
+    }
+    const n = arr.length;
+    const w = Math.min(STRIP_CELL, STRIP_MAX_W / n);
+    if (stripEl.childElementCount !== n) {
+      stripEl.replaceChildren();
+      for (let k = 0; k < n; k++) {
+        el("rect", { x: k * w, y: 0, width: Math.max(1, w - 1), height: STRIP_CELL - 1,
+          class: "cell", "data-unit": k }, stripEl);
+      }
+    }
+    [...stripEl.children].forEach((r, k) => {
+      r.style.fill = colorFor(fam, arr[k]) || "var(--dg-missing)";
+      r.classList.toggle("sel", k === unit);
+      r.classList.toggle("dark", isDark(fam, arr[k]));
+    });
+  }
+
+  _hiddenSize() {
+    const v = this.frame?.values || {};
+    const d = this.frame?.deltas || {};
+    const arr = v.c || v.h || v.y || d.dc || d.dh;
+    return Array.isArray(arr) ? arr.length : null;
+  }
+
+  _renderStatus() {
+    const f = this.frame;
+    if (!f || f.t === null) {
+      this.statusEl.textContent = "no step yet";
+      return;
+    }
+    const T = f.T !== null ? ` of ${f.T}` : "";
+    const arrow = this.mode === "backward" ? "backward δ ←" : "forward →";
+    this.statusEl.textContent = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}`;
+  }
+
+  _renderLegend() {
+    const items = this.mode === "backward"
+      ? [["delta", "δ < 0", "δ > 0", "errors δ, log magnitude 1e−4 … 10"]]
+      : [["gate", "0", "1", "gates"], ["act", "−", "+", "signed values"]];
+    this.legendEl.replaceChildren();
+    for (const [fam, lo, hi, text] of items) {
+      const item = document.createElement("span");
+      item.className = "dg-legend-item";
+      const a = document.createElement("span");
+      a.textContent = lo;
+      const ramp = document.createElement("span");
+      ramp.className = "dg-ramp";
+      ramp.style.background = gradientCss(fam);
+      const b = document.createElement("span");
+      b.textContent = hi;
+      const t = document.createElement("span");
+      t.className = "dg-legend-text";
+      t.textContent = text;
+      item.append(a, ramp, b, t);
+      this.legendEl.appendChild(item);
+    }
+    const hint = document.createElement("span");
+    hint.className = "dg-legend-hint";
+    hint.textContent = "strip = all units (click to pick one) · hover for details";
+    this.legendEl.appendChild(hint);
+  }
+
+  /** Arrowheads point along the flow: forward at the end, backward (errors) at the start. */
+  _applyArrows() {
+    const back = this.mode === "backward";
+    for (const path of this.layer.querySelectorAll("path.core[data-arrow]")) {
+      const wireEl = path.parentNode;
+      const kind = back ? "delta" : wireEl.classList.contains("peep") ? "peep" : "fwd";
+      const url = `url(#${this.prefix}-${kind})`;
+      path.setAttribute(back ? "marker-start" : "marker-end", url);
+      path.removeAttribute(back ? "marker-end" : "marker-start");
+    }
+  }
+
+  _probeAt(target) {
+    const g = target instanceof Element ? target.closest(".probe") : null;
+    return g ? this.probes.find((p) => p.g === g) || null : null;
+  }
+
+  _onPointer(e) {
+    const probe = this._probeAt(e.target);
+    if (probe !== this.hovered) this._hover(probe, e);
+    else this.tooltip.move(e.clientX, e.clientY);
+  }
+
+  _hover(probe, e) {
+    this.hovered = probe;
+    for (const g of this.layer.querySelectorAll(".hovered")) g.classList.remove("hovered");
+    if (!probe) {
+      this.tooltip.hide();
+      if (this.onHover) this.onHover(null);
+      return;
+    }
+    probe.g.classList.add("hovered");
+    const info = this._describe(probe);
+    this.tooltip.show(info.rows, e.clientX, e.clientY);
+    if (this.onHover) this.onHover(info.event);
+  }
+
+  /** Tooltip rows: name, notation key, value, shape, PyTorch name. */
+  _describe(probe) {
+    const { key, meta, arr } = this._arrayOf(probe);
+    const unit = this.frame?.unit ?? 0;
+    const dataKey = probe.g.dataset.key;
+    const rows = [{ title: probe.name || meta?.name || dataKey }];
+    let value = null;
+    if (meta) {
+      rows.push({ k: "key", v: meta.key || key, mono: true });
+      value = pick(arr, unit, meta);
+      if (arr) {
+        rows.push({ k: "value", v: meta.len ? formatArray(arr, unit, meta) : `[${unit}] = ${fmt(value)}` });
+        if (arr.length <= 8) rows.push({ k: "vector", v: `[${arr.map(fmt).join(", ")}]` });
+        rows.push({ k: "shape", v: `(${meta.len || "H"},) = (${arr.length},)`, mono: true });
+      } else {
+        rows.push({ k: "value", v: this.frame ? "not in this frame" : "no step yet" });
+      }
+      rows.push({ k: "PyTorch", v: meta.torch });
+    } else if (this.mode === "backward") {
+      rows.push({ k: "δ", v: "not sent in the frame (needs the weights)" });
+    }
+    return { rows, event: { key: dataKey, quantity: key, mode: this.mode, unit, value } };
+  }
+
+  _onClick(e) {
+    const cell = e.target instanceof Element ? e.target.closest("rect.cell") : null;
+    if (!cell) return;
+    const unit = Number(cell.dataset.unit);
+    const probe = this._probeAt(cell);
+    if (!probe || this._arrayOf(probe).meta?.len) return; // D- or O-sized: not a unit
+    this.container.dispatchEvent(new CustomEvent("dg-unit", { detail: { unit }, bubbles: true }));
+  }
+}
+
+export const DEFAULT_STRUCTURE = {
+  input_gate: true, forget_gate: true, output_gate: true, input_activation: true,
+  output_activation: true, peepholes: true, coupled: false, gate_recurrence: false,
+};
+
+/**
+ * The value that colours an element: element `unit` of an H-vector; for a D- or O-sized vector
+ * (x, v, ŷ), which has no "unit", the element of largest magnitude.
+ */
+function pick(arr, unit, meta) {
+  if (!arr || arr.length === 0) return null;
+  if (meta?.len) {
+    return arr.reduce((best, v) => (v !== null && (best === null || Math.abs(v) > Math.abs(best)) ? v : best), null);
+  }
+  return unit < arr.length ? arr[unit] : null;
+}
+
+/** Number text: element `unit` of an H-vector; a D/O vector in full when short, else its norm. */
+function formatArray(arr, unit, meta) {
+  if (!meta?.len) return unit < arr.length ? fmt(arr[unit]) : "—";
+  if (arr.length === 1) return fmt(arr[0]);
+  if (arr.length <= 3) return `[${arr.map(fmt).join(", ")}]`;
+  const norm = Math.sqrt(arr.reduce((s, v) => s + (v || 0) ** 2, 0));
+  return `‖·‖ ${fmt(norm)}`;
+}

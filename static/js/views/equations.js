@@ -1,0 +1,135 @@
+// The forward (or backward) equations of the current cell and variant, typeset by the vendored
+// KaTeX, each with a second line carrying the selected unit's live numbers. KaTeX runs only when
+// the structure changes; stepping rewrites the text of the number slots, which is cheap enough
+// to happen on every animation frame.
+
+import { equationRows, fmtNum, fullStructure } from "./equations_tex.js";
+
+const KATEX_OPTIONS = {
+  throwOnError: false,
+  strict: "ignore",
+  output: "html",
+  // Only \htmlData (our number slots) is trusted; the TeX is ours, never user input.
+  trust: (ctx) => ctx.command === "\\htmlData",
+};
+
+function katexLib() {
+  if (typeof window.katex !== "object") throw new Error("KaTeX is not loaded");
+  return window.katex;
+}
+
+/** @name → slot, @@name → slot shown in parentheses when negative (for products and sums). */
+function withSlots(tex) {
+  return tex.replace(/(@@?)([A-Za-z][A-Za-z0-9_]*)/g, (_, at, name) =>
+    `\\htmlData{slot=${name}${at === "@@" ? ", paren=1" : ""}}{0.000}`);
+}
+
+export class EquationsView {
+  constructor(container) {
+    this.el = container;
+    this.el.classList.add("equations");
+    this.head = document.createElement("div");
+    this.head.className = "eq-head";
+    this.list = document.createElement("div");
+    this.list.className = "eq-list";
+    this.note = document.createElement("p");
+    this.note.className = "eq-note";
+    this.el.append(this.head, this.list, this.note);
+    this._sig = null;
+    this._rows = [];
+  }
+
+  /**
+   * data: {store, mode, t, unit, params (or null), trunc}. The cell, structure and loss come
+   * from store.meta.
+   */
+  update(data) {
+    const model = this._wrangle(data);
+    if (model.sig !== this._sig) {
+      this._build(model);
+      this._sig = model.sig;
+    }
+    this._render(model);
+  }
+
+  _wrangle({ store, mode, t, unit, params, trunc }) {
+    const m = store.meta;
+    const s = fullStructure(m.structure || {});
+    const hasParams = Boolean(params);
+    const sig = `${m.cell}|${mode}|${JSON.stringify(s)}|${hasParams}|${m.loss}`;
+    const frame = store.fwd[t] || null;
+    const bframe = mode === "backward" ? store.bwd[t] || null : null;
+    // Terms from t+1 are zero at the last step and where truncation cuts the flow.
+    const cut = t >= m.T - 1 || (trunc > 0 && (t + 1) % trunc === 0);
+    const next = !cut && store.bwd[t + 1] ? store.bwd[t + 1].deltas : null;
+    return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe,
+      ctx: frame && (mode === "forward" || bframe)
+        ? { v: frame.values, d: bframe ? bframe.deltas : null, dn: next, P: params, j: unit, s, frame }
+        : null };
+  }
+
+  _build({ cell, mode, s, hasParams, loss }) {
+    const katex = katexLib();
+    this.list.replaceChildren();
+    this._rows = equationRows({ cell, mode, structure: s, hasParams, loss }).map((r) => {
+      const item = document.createElement("div");
+      item.className = "eq-row";
+      const label = document.createElement("span");
+      label.className = "eq-label";
+      label.textContent = r.label;
+      const sym = document.createElement("div");
+      sym.className = "eq-sym";
+      katex.render(r.sym, sym, KATEX_OPTIONS);
+      const num = document.createElement("div");
+      num.className = "eq-num";
+      const slots = [];
+      if (r.num) {
+        katex.render(withSlots(r.num), num, KATEX_OPTIONS);
+        for (const el of num.querySelectorAll("[data-slot]")) {
+          // Keep KaTeX's spacing elements, replace the placeholder digits by one text span.
+          const text = document.createElement("span");
+          text.className = "mord eq-value";
+          for (const child of [...el.children]) if (!child.classList.contains("mspace")) child.remove();
+          el.prepend(text);
+          slots.push({ name: el.dataset.slot, paren: el.dataset.paren === "1", text, last: null });
+        }
+      }
+      item.append(label, sym, num);
+      this.list.appendChild(item);
+      return { fill: r.fill, slots, item };
+    });
+  }
+
+  _render({ mode, cell, t, T, unit, ctx, s }) {
+    const what = mode === "backward" ? "backward (BPTT)" : "forward";
+    const cellName = cell === "rnn" ? "simple RNN" : "LSTM";
+    this.head.textContent = `${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
+      (T ? ` of ${T - 1}` : "");
+    this.el.classList.toggle("no-numbers", !ctx);
+    this.note.textContent = ctx ? (mode === "backward"
+      ? "δ = ∂L/∂(·). Terms from t+1 are 0 at the last step and where truncation cuts."
+      : s && !s.peepholes && cell === "lstm" ? "No peepholes (NP): the gates do not see c." : "")
+      : mode === "backward" ? "This step has not been reached by BPTT yet (shift+← steps back)."
+        : "This step has not been computed yet.";
+    for (const r of this._rows) {
+      let values = {};
+      if (ctx) {
+        try {
+          values = r.fill(ctx);
+        } catch (error) {
+          // A missing key (a frame from another variant in flight) shows n/a, not a crash.
+          values = {};
+        }
+      }
+      for (const slot of r.slots) {
+        const v = values[slot.name];
+        let text = typeof v === "string" ? v : fmtNum(v);
+        if (slot.paren && typeof v === "number" && v < 0) text = `(${text})`;
+        if (text !== slot.last) {
+          slot.text.textContent = text;
+          slot.last = text;
+        }
+      }
+    }
+  }
+}

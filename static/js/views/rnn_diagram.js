@@ -1,0 +1,8 @@
+import { DiagramBase } from "./diagram_base.js";
+import { LSTM_VALUES, LSTM_DELTAS } from "./notation.js";
+export class RnnDiagram extends DiagramBase {
+  constructor(container, opts = {}) {
+    super(container, opts, { name: "rnn", title: "rnn", viewBox: [600, 480], values: LSTM_VALUES, deltas: LSTM_DELTAS });
+  }
+  _draw() {}
+}

@@ -1,0 +1,177 @@
+"""Real-browser plumbing: the app in a uvicorn subprocess, Debian's chromium via Playwright.
+
+Fixtures: `live_server` (base URL), `browser`, `page` (1280x800) with `page_log`
+(console errors, every request, requests to foreign hosts), `screenshot`.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+
+from tests.browser.page_log import PageLog
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "screenshots"
+CHROMIUM_MISSING = "chromium not found: apt-get install chromium (Debian) to run browser tests"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+STARTUP_SECONDS = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for_health(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"no answer from {url} within {STARTUP_SECONDS:.0f} s")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server's whole process group: first politely, then for sure."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """Base URL (http://127.0.0.1:PORT) of the app running in a uvicorn subprocess."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "app.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_for_health(f"{base_url}/api/v1/health", server)
+            except RuntimeError as error:
+                output.seek(0)
+                log = output.read().decode(errors="replace")
+                pytest.fail(f"app did not start: {error}\n{log}")
+            yield base_url
+        finally:
+            _stop(server)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium; skipped when missing, except under CI=true where that is a failure."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(CHROMIUM_MISSING)
+        pytest.skip(CHROMIUM_MISSING)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """One headless chromium for the whole session."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    """Filled in by the `page` fixture while the test runs."""
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
+    """A 1280x800 page at a fresh context; requests to any host but the test server are
+    blocked and fail the test."""
+    server_host = urlsplit(live_server).netloc
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+
+    def guard(route: Route, request: Request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in {"http", "https", "ws", "wss"} and url.netloc != server_host:
+            page_log.foreign_requests.append(request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            page_log.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    context.route("**/*", guard)
+    new_page = context.new_page()
+    new_page.on("console", on_console)
+    new_page.on("pageerror", lambda error: page_log.console_errors.append(f"uncaught: {error}"))
+    new_page.on("request", lambda request: page_log.requests.append(request.url))
+    try:
+        yield new_page
+    finally:
+        context.close()
+    if page_log.foreign_requests:
+        pytest.fail(f"page requested other hosts: {page_log.foreign_requests}")
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    """save(page, name) writes screenshots/<name>.png at the repo root and returns its path."""
+
+    def save(target: Page, name: str) -> Path:
+        SCREENSHOT_DIR.mkdir(exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        target.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

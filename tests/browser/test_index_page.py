@@ -1,0 +1,37 @@
+"""The page at / in a real chromium."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.page_log import PageLog
+
+pytestmark = pytest.mark.browser
+
+
+def test_index_page_loads_without_console_errors(
+    page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path]
+) -> None:
+    response = page.goto(f"{live_server}/", wait_until="networkidle")
+    assert response is not None and response.ok
+    assert page.title() == "LSTM Explorer"
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("main#app")).to_be_attached()
+    # The vendored libraries really ran: the page needs no CDN.
+    assert page.evaluate("typeof Plotly === 'object' && typeof katex === 'object'")
+    screenshot(page, "index")
+    assert page_log.console_errors == []
+
+
+def test_page_fixture_blocks_and_records_foreign_requests(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    page.goto(f"{live_server}/")
+    # .invalid never resolves; the route guard aborts it before any lookup anyway.
+    page.evaluate("fetch('http://foreign.invalid/x.json').catch(() => null)")
+    page.wait_for_timeout(200)
+    assert page_log.foreign_requests == ["http://foreign.invalid/x.json"]
+    assert f"{live_server}/" in page_log.requests
+    page_log.foreign_requests.clear()  # expected here; otherwise the fixture fails the test
