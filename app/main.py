@@ -15,6 +15,7 @@ from app import __version__, pages
 from app.body_limit import BodySizeLimitMiddleware
 from app.errors import install_error_handlers
 from app.routes import api_router
+from app.security import install_security
 from app.sessions import SessionStore
 from app.settings import Settings
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.sessions = SessionStore(settings.max_sessions, settings.session_idle_seconds)
+    app.state.streams = set()  # open WebSocket streams (app/streaming.py)
     install_error_handlers(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    install_security(app, settings)  # outermost: headers on every response, even a 413
 
     app.include_router(api_router)
     app.include_router(pages.router)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-SATURATION_MARGIN = 0.05  # a σ unit within 0.05 of 0 or 1 (tanh within 0.05 of ±1) passes little gradient
+SATURATION_MARGIN = (
+    0.05  # a σ unit within 0.05 of 0 or 1 (tanh within 0.05 of ±1) passes little gradient
+)
 
 
 def saturation(gates: list[np.ndarray], tanh_units: list[np.ndarray] | None = None) -> float:
@@ -48,7 +50,9 @@ def _batched_connectivity(comp, t_out: int) -> np.ndarray:  # type: ignore[no-un
         act = comp.act[t][:, None]
         if t < t_out:
             dy = comp.RT @ dpre_next
-        extra = comp.Rg.T @ dpre_next[sl["i"].start :] if (comp.Rg is not None and t < t_out) else None
+        extra = (
+            comp.Rg.T @ dpre_next[sl["i"].start :] if (comp.Rg is not None and t < t_out) else None
+        )
         dpre = np.zeros((n, H))
         if v.output_gate:
             do = dy * comp.hc[t][:, None] + (extra[2 * H :] if extra is not None else 0)

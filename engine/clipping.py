@@ -69,7 +69,9 @@ def _arrays(grads: Mapping[str, np.ndarray]) -> list[np.ndarray]:
     for key, g in grads.items():
         arr = np.asarray(g)
         if arr.dtype.kind not in "fiu" or arr.dtype == bool:
-            raise ValueError(f"grads.{key}: expected an array of real numbers, got dtype {arr.dtype}")
+            raise ValueError(
+                f"grads.{key}: expected an array of real numbers, got dtype {arr.dtype}"
+            )
         out.append(arr)
     return out
 

@@ -32,7 +32,11 @@ def init_params(
         if kind == "input":  # W_* (H×D), U (H×D), V (O×H)
             arr = _dense(rng, shape, scheme, h)
         elif kind == "recurrent":  # R_* (H×H), the RNN's W
-            arr = _orthogonal(rng, h) if recurrent == "orthogonal" else _dense(rng, shape, recurrent, h)
+            arr = (
+                _orthogonal(rng, h)
+                if recurrent == "orthogonal"
+                else _dense(rng, shape, recurrent, h)
+            )
         elif kind == "gate_recurrence":
             # FGR's nine gate-to-gate matrices start small so the plain LSTM dominates at first.
             bound = 0.1 / math.sqrt(h)

@@ -27,8 +27,13 @@ class Limits:
     max_arrays: int = 64
 
     def __post_init__(self) -> None:
-        for name in ("max_input_size", "max_hidden_size", "max_output_size", "max_bytes",
-                     "max_arrays"):
+        for name in (
+            "max_input_size",
+            "max_hidden_size",
+            "max_output_size",
+            "max_bytes",
+            "max_arrays",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"limits.{name}: expected a positive integer, got {value!r}")
@@ -58,13 +63,17 @@ LSTM_DIMS: dict[str, tuple[str, ...]] = {
     "b_V": ("O",),
 }
 RNN_DIMS: dict[str, tuple[str, ...]] = {
-    "U": ("H", "D"), "W": ("H", "H"), "b": ("H",), "V": ("O", "H"), "c": ("O",),
+    "U": ("H", "D"),
+    "W": ("H", "H"),
+    "b": ("H",),
+    "V": ("O", "H"),
+    "c": ("O",),
 }
 
 
 def size_limit(limits: Limits, axis: str) -> int:
-    return {"D": limits.max_input_size, "H": limits.max_hidden_size,
-            "O": limits.max_output_size}[axis]
+    sizes = {"D": limits.max_input_size, "H": limits.max_hidden_size, "O": limits.max_output_size}
+    return sizes[axis]
 
 
 def generic_check(limits: Limits) -> ShapeCheck:
@@ -107,19 +116,25 @@ def notation_check(limits: Limits) -> ShapeCheck:
 
 def check_name(name: object) -> None:
     if not isinstance(name, str) or not name or len(name) > MAX_NAME or not name.isprintable():
-        raise ValueError(f"array name {str(name)[:MAX_NAME]!r}: expected 1..{MAX_NAME} printable characters")
+        raise ValueError(
+            f"array name {str(name)[:MAX_NAME]!r}: expected 1..{MAX_NAME} printable characters"
+        )
 
 
 def check_float_dtype(name: str, dtype: np.dtype, expected: str) -> None:
     """Refuse anything but float16/32/64: ints, bools, complex, objects, records."""
     if dtype.kind != "f" or dtype.itemsize > 8 or dtype.fields is not None:
-        raise ValueError(f"{name}: dtype {dtype} is not float16/32/64; expected floats of shape {expected}")
+        raise ValueError(
+            f"{name}: dtype {dtype} is not float16/32/64; expected floats of shape {expected}"
+        )
 
 
 def float_array(name: str, value: object, expected: str) -> np.ndarray:
     """A finite float64 copy of an ndarray that is already known to be small enough."""
     if not isinstance(value, np.ndarray):
-        raise ValueError(f"{name}: expected an array of shape {expected}, got {type(value).__name__}")
+        raise ValueError(
+            f"{name}: expected an array of shape {expected}, got {type(value).__name__}"
+        )
     check_float_dtype(name, value.dtype, expected)
     arr = np.array(value, dtype=np.float64)
     if not np.all(np.isfinite(arr)):

@@ -34,8 +34,9 @@ class Imported:
     def spec(self, cell: str, loss: str = "mse", dtype: str = "float64") -> ModelSpec:
         """The ModelSpec these parameters fit (variant NP for the LSTM)."""
         variant = Variant.parse("NP") if cell == "lstm" else Variant()
-        return ModelSpec(cell, self.input_size, self.hidden_size, self.output_size, variant,
-                         loss, dtype)
+        return ModelSpec(
+            cell, self.input_size, self.hidden_size, self.output_size, variant, loss, dtype
+        )
 
 
 def from_pytorch(
@@ -84,7 +85,8 @@ def from_pytorch(
     if got is None:
         return Imported(D, H, O, params, tuple(taken), readout)
     params[readout[0]], params[readout[1]] = got
-    return Imported(D, H, O, params, (*taken, *readout), ())
+    taken += readout if "bias" in next(iter(linear.values())) else readout[:1]
+    return Imported(D, H, O, params, tuple(taken), ())
 
 
 def to_pytorch(
@@ -106,9 +108,12 @@ def to_pytorch(
         V, b_V = p["V"], p["b_V"]
     # b = bias_ih + bias_hh; all of it goes to bias_ih
     return {
-        f"{prefix}weight_ih_l0": w_ih, f"{prefix}weight_hh_l0": w_hh,
-        f"{prefix}bias_ih_l0": bias, f"{prefix}bias_hh_l0": np.zeros_like(bias),
-        "linear.weight": V, "linear.bias": b_V,
+        f"{prefix}weight_ih_l0": w_ih,
+        f"{prefix}weight_hh_l0": w_hh,
+        f"{prefix}bias_ih_l0": bias,
+        f"{prefix}bias_hh_l0": np.zeros_like(bias),
+        "linear.weight": V,
+        "linear.bias": b_V,
     }
 
 
@@ -147,7 +152,11 @@ def from_keras(
     _bounded("output size O (dense_kernel's columns)", O, limits.max_output_size)
     _match_output(output_size, O)
     V = _arr(("dense_kernel", dense_kernel), (H, O), f"(H, O) = ({H}, {O})").T.copy()
-    b_V = np.zeros(O) if dense_bias is None else _arr(("dense_bias", dense_bias), (O,), f"(O,) = ({O},)")
+    b_V = (
+        np.zeros(O)
+        if dense_bias is None
+        else _arr(("dense_bias", dense_bias), (O,), f"(O,) = ({O},)")
+    )
     params.update(V=V, b_V=b_V)
     taken += ["V", "b_V"] if dense_bias is not None else ["V"]
     return Imported(D, H, O, params, tuple(taken), ())
@@ -199,7 +208,9 @@ def _split_torch_keys(
                 "bias_ih_l0, bias_hh_l0) nor a Linear readout (<name>.weight, <name>.bias)"
             )
     if len(rec_prefixes) > 1:
-        raise ValueError(f"state_dict: holds more than one recurrent module ({sorted(rec_prefixes)})")
+        raise ValueError(
+            f"state_dict: holds more than one recurrent module ({sorted(rec_prefixes)})"
+        )
     if len(linear) > 1:
         raise ValueError(f"state_dict: holds more than one Linear readout ({sorted(linear)})")
     return rec, linear
@@ -210,7 +221,7 @@ def _torch_readout(
 ) -> tuple[int, tuple[np.ndarray, np.ndarray] | None]:
     if not linear:
         return _need_output_size(output_size, limits, "no Linear readout in the state_dict"), None
-    (prefix, parts), = linear.items()
+    ((prefix, parts),) = linear.items()
     name = f"{prefix}.weight" if prefix else "weight"
     if "weight" not in parts:
         raise ValueError(f"{name}: the Linear readout's weight (O, H) is missing")

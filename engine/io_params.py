@@ -31,15 +31,33 @@ from engine.io_checks import (
 from engine.io_frameworks import Imported, from_keras, from_pytorch, to_keras, to_pytorch
 
 __all__ = [
-    "DEFAULT_LIMITS", "FORMATS", "Imported", "Limits", "dump_params", "from_keras", "from_pytorch",
-    "load_params", "read_arrays", "to_keras", "to_pytorch",
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "Imported",
+    "Limits",
+    "dump_params",
+    "from_keras",
+    "from_pytorch",
+    "load_params",
+    "read_arrays",
+    "to_keras",
+    "to_pytorch",
 ]
 
 FORMATS = ("npz", "json", "safetensors")
 _SAFETENSORS_DTYPES = {"F16": np.dtype("<f2"), "F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 # What a broken zip or npy member can raise besides ValueError.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-               RuntimeError, struct.error, KeyError, OverflowError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    KeyError,
+    OverflowError,
+)
 
 
 def dump_params(params: Mapping[str, np.ndarray], fmt: str) -> bytes:
@@ -113,7 +131,9 @@ def _npz_members(zf: zipfile.ZipFile, limits: Limits, check: ShapeCheck) -> list
         raise ValueError(f"{len(infos)} arrays, more than the limit of {limits.max_arrays}")
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_bytes:
-        raise ValueError(f"members declare {declared} bytes, more than the limit of {limits.max_bytes}")
+        raise ValueError(
+            f"members declare {declared} bytes, more than the limit of {limits.max_bytes}"
+        )
     keys: list[str] = []
     for info in infos:
         if not info.filename.endswith(".npy"):
@@ -197,7 +217,9 @@ def _read_safetensors(data: bytes, limits: Limits, check: ShapeCheck) -> dict[st
         raise ValueError("safetensors: the header is not a JSON object")
     entries = {k: v for k, v in header.items() if k != "__metadata__"}
     if len(entries) > limits.max_arrays:
-        raise ValueError(f"safetensors: {len(entries)} arrays, more than the limit of {limits.max_arrays}")
+        raise ValueError(
+            f"safetensors: {len(entries)} arrays, more than the limit of {limits.max_arrays}"
+        )
     for key, entry in entries.items():
         check_name(key)
         if not isinstance(entry, dict) or entry.get("dtype") not in _SAFETENSORS_DTYPES:

@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
 from engine.readout import Targets, predict, readout_error, step_loss
 from engine.spec import ModelSpec
 from engine.variants import FGR_GATES
 
 FORWARD_KEYS = ("z_bar", "z", "i_bar", "i", "f_bar", "f", "c", "o_bar", "o", "y", "v", "y_hat")
 BACKWARD_KEYS = ("dv", "dy", "do_bar", "dc", "df_bar", "di_bar", "dz_bar", "dx")
+
+
+def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> None:
+    """out = σ(x) = ½(1 + tanh(x/2)): activations.sigmoid's operations, without temporaries."""
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+
+
+def transpose_copy(a: np.ndarray, rows: int = 64) -> np.ndarray:
+    """aᵀ as a C-contiguous copy, a stripe of rows at a time (10× faster than one strided copy)."""
+    out = np.empty(a.shape[::-1], dtype=a.dtype)
+    for start in range(0, a.shape[0], rows):
+        out[:, start : start + rows] = a[start : start + rows].T
+    return out
 
 
 class LSTMComputation:
@@ -41,8 +56,10 @@ class LSTMComputation:
         self.slices = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(self.gates)}
         # Fused weights, rows in self.gates order (z, then the sigmoid gates present).
         self.W = np.concatenate([params[f"W_{g}"] for g in self.gates], axis=0)
-        self.R = np.ascontiguousarray(np.concatenate([params[f"R_{g}"] for g in self.gates], axis=0))
-        self.RT = np.ascontiguousarray(self.R.T)
+        self.R = np.ascontiguousarray(
+            np.concatenate([params[f"R_{g}"] for g in self.gates], axis=0)
+        )
+        self.RT = transpose_copy(self.R)
         self.WT = np.ascontiguousarray(self.W.T)
         b = np.concatenate([params[f"b_{g}"] for g in self.gates])
         # FGR: block (b, a) of Rg is R_ab, gate a at t−1 into gate b.
@@ -51,6 +68,7 @@ class LSTMComputation:
             if v.gate_recurrence
             else None
         )
+        self.RgT = self.Rg.T if self.Rg is not None else None
         self.V, self.b_V = params["V"], params["b_V"]
         self.y0 = initial_state["y"]
         self.c0 = initial_state["c"]
@@ -74,6 +92,28 @@ class LSTMComputation:
         self.dx = np.zeros((T, inputs.shape[1]), dtype=dt)
         self.dv: np.ndarray | None = None
         self.cut = np.zeros(T, dtype=bool)  # cut[t]: no error flows from t+1 into t
+        # Which gates the forward step can pass through σ at once, before c(t) is known: i and f
+        # (their peepholes see c(t−1)), and o too when it has no peephole.
+        self.peep_prev = [
+            (self.slices[g], params[f"p_{g}"]) for g in v.peephole_gates if g in ("i", "f")
+        ]
+        self.p_o = params["p_o"] if "o" in v.peephole_gates else None
+        n_prev = sum(1 for g in self.gates if g in ("i", "f"))
+        self.sig_prev = slice(H, (1 + n_prev) * H)  # i, f
+        self.sig_now = self.sig_prev if self.p_o is not None else slice(H, n)  # i, f (, o)
+        self.act_grad = np.zeros((T, n), dtype=dt)  # g'(z̄), σ'(ī), σ'(f̄), σ'(ō) side by side
+        self.h_grad: np.ndarray | None = None  # h'(c)
+        self.scratch = np.zeros(H, dtype=dt)
+        # Units whose δ passes through the activation's derivative at the end of a backward step
+        # (all but o when o's peephole needs do_bar earlier); the forget gate of every step.
+        self.late = slice(0, n - H) if self.p_o is not None else slice(0, n)
+        self.f_all = (
+            self.act[:, self.slices["f"]]
+            if v.has_forget_params
+            else self.f_derived
+            if v.coupled
+            else None
+        )
 
     # ----------------------------------------------------------------- helpers
     def gate(self, name: str, t: int) -> np.ndarray:
@@ -100,50 +140,68 @@ class LSTMComputation:
     # ----------------------------------------------------------------- forward
     def forward_step(self, t: int) -> None:
         """Compute step t from step t−1 (Greff's equations), writing into the trace."""
-        v, p, sl = self.variant, self.params, self.slices
-        y_prev, c_prev = self.prev_state(t)
-        pre, act = self.pre[t], self.act[t]
-        np.add(self.x_proj[t], self.R @ y_prev, out=pre)
-        if self.Rg is not None:
-            pre[sl["i"].start :] += self.Rg @ self.prev_gates(t)
+        v, H, sl = self.variant, self.H, self.slices
+        y_prev, c_prev = (self.y0, self.c0) if t == 0 else (self.y[t - 1], self.c[t - 1])
+        pre, act, c = self.pre[t], self.act[t], self.c[t]
+        # Every unit at once: W x(t) + b (projected up front) + R y(t−1)
+        np.add(self.x_proj[t], np.dot(self.R, y_prev), out=pre)
+        if self.Rg is not None:  # FGR: the gates of t−1 into ī, f̄, ō
+            pre[H:] += self.Rg @ self.prev_gates(t)
         # Block input
-        act[sl["z"]] = np.tanh(pre[sl["z"]]) if v.input_activation else pre[sl["z"]]
-        # Input gate
-        if v.input_gate:
-            if v.peepholes:
-                pre[sl["i"]] += p["p_i"] * c_prev
-            act[sl["i"]] = sigmoid(pre[sl["i"]])
-        # Forget gate
-        if v.has_forget_params:
-            if v.peepholes:
-                pre[sl["f"]] += p["p_f"] * c_prev
-            act[sl["f"]] = sigmoid(pre[sl["f"]])
-        elif v.coupled:
+        z = act[:H]
+        if v.input_activation:
+            np.tanh(pre[:H], out=z)
+        else:
+            z[:] = pre[:H]
+        # Input gate and forget gate: peepholes from c(t−1), then one σ for both (and for o
+        # when it has no peephole: then no gate waits for c(t))
+        for gate, p_gate in self.peep_prev:
+            pre[gate] += p_gate * c_prev
+        _sigmoid_into(pre[self.sig_now], act[self.sig_now])
+        if v.coupled:
             assert self.f_derived is not None
             np.subtract(1.0, act[sl["i"]], out=self.f_derived[t])
-        # Cell
-        c = self.c[t]
-        i, f = self.gate("i", t), self.gate("f", t)
-        np.multiply(act[sl["z"]], i, out=c)
-        c += c_prev * f
-        # Output gate
+        # Cell: c = z ⊙ i + c(t−1) ⊙ f
+        if v.input_gate:
+            np.multiply(z, act[sl["i"]], out=c)
+        else:
+            c[:] = z
+        if self.f_all is not None:
+            c += c_prev * self.f_all[t]
+        else:
+            c += c_prev
+        # Output gate: its peephole sees c(t)
+        if self.p_o is not None:
+            pre[sl["o"]] += self.p_o * c
+            _sigmoid_into(pre[sl["o"]], act[sl["o"]])
+        # Block output: y = h(c) ⊙ o
+        hc, y = self.hc[t], self.y[t]
+        if v.output_activation:
+            np.tanh(c, out=hc)
+        else:
+            hc[:] = c
         if v.output_gate:
-            if v.peepholes:
-                pre[sl["o"]] += p["p_o"] * c
-            act[sl["o"]] = sigmoid(pre[sl["o"]])
-        # Block output
-        self.hc[t] = np.tanh(c) if v.output_activation else c
-        np.multiply(self.hc[t], self.gate("o", t), out=self.y[t])
+            np.multiply(hc, act[sl["o"]], out=y)
+        else:
+            y[:] = hc
         # Readout
-        np.add(self.V @ self.y[t], self.b_V, out=self.v[t])
-        self.y_hat[t] = predict(self.v[t], self.spec.loss)
-        self.loss[t] = step_loss(self.v[t], self.targets, t)
+        out = self.v[t]
+        np.add(np.dot(self.V, y), self.b_V, out=out)
+        self.y_hat[t] = predict(out, self.spec.loss)
+        self.loss[t] = step_loss(out, self.targets, t)
 
     # ----------------------------------------------------------------- backward
     def start_backward(self, truncate: int | None) -> None:
         """Readout errors of every step at once, and where truncation cuts the flow of errors."""
         self.dv = readout_error(self.y_hat, self.targets)
         self.dv_proj = self.dv @ self.V  # Vᵀ dv(t) for every t
+        # Local derivatives need only the forward pass: every step at once, element by element.
+        # act_grad = ∂act/∂pre in the units' layout: g'(z̄) = 1 − z², σ'(ā) = a ⊙ (1 − a).
+        v, H = self.variant, self.H
+        z, gates = self.act[:, :H], self.act[:, H:]
+        self.act_grad[:, :H] = 1.0 - z * z if v.input_activation else 1.0
+        self.act_grad[:, H:] = gates * (1.0 - gates)
+        self.h_grad = 1.0 - self.hc * self.hc if v.output_activation else None  # h'(c)
         self.cut[:] = False
         self.cut[-1] = True
         if truncate:
@@ -163,53 +221,64 @@ class LSTMComputation:
 
     def backward_step(self, t: int) -> None:
         """BPTT for step t, given step t+1 (Greff's backward equations)."""
-        v, p, sl = self.variant, self.params, self.slices
-        cut = self.cut[t]
-        _, c_prev = self.prev_state(t)
-        act, dpre = self.act[t], self.dpre[t]
-        dnext = self.dpre[t + 1] if not cut else None
+        v, H, sl = self.variant, self.H, self.slices
+        c_prev = self.c0 if t == 0 else self.c[t - 1]
+        act, act_grad, dpre = self.act[t], self.act_grad[t], self.dpre[t]
+        dy, dc = self.dy[t], self.dc[t]
+        dnext = None if self.cut[t] else self.dpre[t + 1]
         # backprop into y: from the readout and from every unit at t+1
-        dy = self.dy[t]
-        np.copyto(dy, self.dv_proj[t])
-        if dnext is not None:
-            dy += self.RT @ dnext
+        if dnext is None:
+            dy[:] = self.dv_proj[t]
+        else:
+            np.add(self.dv_proj[t], np.dot(self.RT, dnext), out=dy)
         # FGR: errors into the gates of t from the gates of t+1
-        extra = self.Rg.T @ dnext[sl["i"].start :] if (self.Rg is not None and dnext is not None) else None
-        # Output gate
+        extra = self.RgT @ dnext[H:] if (self.RgT is not None and dnext is not None) else None
+        # Output gate (through σ' now if its peephole passes do_bar on to the cell)
         if v.output_gate:
-            do = dy * self.hc[t]
+            do = dpre[sl["o"]]
+            np.multiply(dy, self.hc[t], out=do)
             if extra is not None:
-                do += extra[2 * self.H :]
-            dpre[sl["o"]] = do * sigmoid_grad_from_output(act[sl["o"]])
+                do += extra[2 * H :]
+            if self.p_o is not None:
+                do *= act_grad[sl["o"]]
         # Cell: through h, the output peephole, and from t+1 along the highway and peepholes
-        dc = self.dc[t]
-        h_grad = tanh_grad_from_output(self.hc[t]) if v.output_activation else 1.0
-        np.multiply(dy * self.gate("o", t), h_grad, out=dc)
-        if v.output_gate and v.peepholes:
-            dc += p["p_o"] * dpre[sl["o"]]
+        if v.output_gate:
+            np.multiply(dy, act[sl["o"]], out=dc)
+        else:
+            dc[:] = dy
+        if self.h_grad is not None:
+            dc *= self.h_grad[t]
+        if self.p_o is not None:
+            dc += self.p_o * dpre[sl["o"]]
         if dnext is not None:
-            dc += self.dc[t + 1] * self.gate("f", t + 1)
-            if v.peepholes and v.input_gate:
-                dc += p["p_i"] * dnext[sl["i"]]
-            if v.peepholes and v.has_forget_params:
-                dc += p["p_f"] * dnext[sl["f"]]
+            if self.f_all is not None:
+                dc += self.dc[t + 1] * self.f_all[t + 1]
+            else:
+                dc += self.dc[t + 1]
+            for gate, p_gate in self.peep_prev:
+                dc += p_gate * dnext[gate]
         # Forget gate
         if v.has_forget_params:
-            df = dc * c_prev
-            if extra is not None:
-                df += extra[self.H : 2 * self.H]
-            dpre[sl["f"]] = df * sigmoid_grad_from_output(act[sl["f"]])
+            np.multiply(dc, c_prev, out=dpre[sl["f"]])
         # Input gate (CIFG: f = 1 − i, so i also pays for what f would have kept)
+        z = act[:H]
         if v.input_gate:
-            di = dc * (act[sl["z"]] - c_prev) if v.coupled else dc * act[sl["z"]]
-            if extra is not None:
-                di += extra[: self.H]
-            dpre[sl["i"]] = di * sigmoid_grad_from_output(act[sl["i"]])
+            if v.coupled:
+                np.subtract(z, c_prev, out=self.scratch)
+                np.multiply(dc, self.scratch, out=dpre[sl["i"]])
+            else:
+                np.multiply(dc, z, out=dpre[sl["i"]])
+        if extra is not None:
+            dpre[H : 3 * H] += extra[: 2 * H]
         # Block input
-        dz = dc * self.gate("i", t)
-        dpre[sl["z"]] = dz * tanh_grad_from_output(act[sl["z"]]) if v.input_activation else dz
+        if v.input_gate:
+            np.multiply(dc, act[sl["i"]], out=dpre[:H])
+        else:
+            dpre[:H] = dc
+        # Through the activation functions: g' for z̄, σ' for the gates (o unless done above)
+        dpre[self.late] *= act_grad[self.late]
         # backprop into x
-        np.matmul(self.WT, dpre, out=self.dx[t])
+        np.dot(self.WT, dpre, out=self.dx[t])
 
     # ----------------------------------------------------------------- gradients
     def grads(self, t_from: int = 0, t_to: int | None = None) -> dict[str, np.ndarray]:
@@ -293,8 +362,9 @@ class LSTMComputation:
         y_prev, c_prev = self.prev_state(t)
         out = {"x": self.x[t], "y_prev": y_prev, "c_prev": c_prev}
         if self.variant.gate_recurrence:
-            g = self.prev_gates(t)
-            out.update(i_prev=g[: self.H], f_prev=g[self.H : 2 * self.H], o_prev=g[2 * self.H :])
+            prev = self.prev_gates(t)
+            H = self.H
+            out.update(i_prev=prev[:H], f_prev=prev[H : 2 * H], o_prev=prev[2 * H :])
         for g in ("z", "i", "f", "o"):
             if g in self.slices:
                 out[f"{g}_bar"] = self.pre[t, self.slices[g]]

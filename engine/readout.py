@@ -54,7 +54,9 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
             if entry is None or (isinstance(entry, int | np.integer) and entry == -1):
                 continue
             if isinstance(entry, bool) or not isinstance(entry, int | np.integer):
-                raise ValueError(f"targets[{t}]: expected an integer label or null for cross_entropy")
+                raise ValueError(
+                    f"targets[{t}]: expected an integer label or null for cross_entropy"
+                )
             if not 0 <= int(entry) < output_size:
                 raise ValueError(f"targets[{t}]: label {entry} outside 0..{output_size - 1}")
             labels[t] = int(entry)

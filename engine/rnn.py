@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.activations import tanh_grad_from_output
+from engine.lstm import transpose_copy
 from engine.readout import Targets, predict, readout_error, step_loss
 from engine.spec import ModelSpec
 
@@ -34,7 +35,7 @@ class RNNComputation:
         self.T, self.H = T, H
         self.x = inputs
         self.W = params["W"]
-        self.WT = np.ascontiguousarray(params["W"].T)
+        self.WT = transpose_copy(params["W"])
         self.UT = np.ascontiguousarray(params["U"].T)
         self.V, self.c_out = params["V"], params["c"]
         self.h0 = initial_state["h"]
@@ -48,6 +49,7 @@ class RNNComputation:
         self.dh = np.zeros((T, H), dtype=dt)
         self.dx = np.zeros((T, inputs.shape[1]), dtype=dt)
         self.do: np.ndarray | None = None
+        self.h_grad: np.ndarray | None = None  # tanh'(a) = 1 − h², set when BPTT starts
         self.cut = np.zeros(T, dtype=bool)
 
     def prev_state(self, t: int) -> np.ndarray:
@@ -55,16 +57,18 @@ class RNNComputation:
 
     def forward_step(self, t: int) -> None:
         """a = b + W h(t−1) + U x;  h = tanh(a);  o = c + V h."""
-        np.add(self.x_proj[t], self.W @ self.prev_state(t), out=self.a[t])
-        np.tanh(self.a[t], out=self.h[t])
-        np.add(self.V @ self.h[t], self.c_out, out=self.o[t])
-        self.y_hat[t] = predict(self.o[t], self.spec.loss)
-        self.loss[t] = step_loss(self.o[t], self.targets, t)
+        a, h, o = self.a[t], self.h[t], self.o[t]
+        np.add(self.x_proj[t], np.dot(self.W, self.h0 if t == 0 else self.h[t - 1]), out=a)
+        np.tanh(a, out=h)
+        np.add(np.dot(self.V, h), self.c_out, out=o)
+        self.y_hat[t] = predict(o, self.spec.loss)
+        self.loss[t] = step_loss(o, self.targets, t)
 
     def start_backward(self, truncate: int | None) -> None:
         """Output errors of every step at once, and where truncation cuts the flow of errors."""
         self.do = readout_error(self.y_hat, self.targets)
         self.do_proj = self.do @ self.V  # Vᵀ do(t) for every t
+        self.h_grad = tanh_grad_from_output(self.h)  # every step at once: it needs only h
         self.cut[:] = False
         self.cut[-1] = True
         if truncate:
@@ -78,12 +82,14 @@ class RNNComputation:
 
     def backward_step(self, t: int) -> None:
         """dh = Vᵀ do + Wᵀ da(t+1);  da = dh ⊙ (1 − h²);  dx = Uᵀ da."""
-        dh = self.dh[t]
-        np.copyto(dh, self.do_proj[t])  # backprop from the output
-        if not self.cut[t]:
-            dh += self.WT @ self.da[t + 1]  # backprop from the next step
-        np.multiply(dh, tanh_grad_from_output(self.h[t]), out=self.da[t])  # through tanh
-        np.matmul(self.UT, self.da[t], out=self.dx[t])  # into x
+        dh, da = self.dh[t], self.da[t]
+        if self.cut[t]:
+            dh[:] = self.do_proj[t]  # backprop from the output
+        else:  # ... and from the next step
+            np.add(self.do_proj[t], np.dot(self.WT, self.da[t + 1]), out=dh)
+        assert self.h_grad is not None
+        np.multiply(dh, self.h_grad[t], out=da)  # through tanh
+        np.dot(self.UT, da, out=self.dx[t])  # into x
 
     def grads(self, t_from: int = 0, t_to: int | None = None) -> dict[str, np.ndarray]:
         """Sums over steps t_from..t_to−1 of every step's contribution."""

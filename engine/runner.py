@@ -52,7 +52,9 @@ def check_inputs(spec: ModelSpec, inputs: object, max_length: int | None = None)
     try:
         arr = np.asarray(inputs, dtype=spec.np_dtype)
     except (TypeError, ValueError):
-        raise ValueError("inputs: expected a T×D array of numbers (ragged or non-numeric)") from None
+        raise ValueError(
+            "inputs: expected a T×D array of numbers (ragged or non-numeric)"
+        ) from None
     if arr.ndim != 2:
         raise ValueError(f"inputs: expected a T×D array, got {arr.ndim} dimension(s)")
     if arr.shape[0] == 0:
@@ -72,7 +74,9 @@ def check_initial_state(spec: ModelSpec, state: dict | None) -> dict[str, np.nda
     shapes = state_shapes(spec)
     unknown = [k for k in state if k not in ("y", "c", "h") or (k not in shapes)]
     if unknown:
-        raise ValueError(f"initial_state: unexpected {', '.join(unknown)}; expected {tuple(shapes)}")
+        raise ValueError(
+            f"initial_state: unexpected {', '.join(unknown)}; expected {tuple(shapes)}"
+        )
     out: dict[str, np.ndarray] = {}
     for key, shape in shapes.items():
         if key not in ("y", "c", "h"):
@@ -298,4 +302,3 @@ def _zero_above(a: np.ndarray, lo: int) -> np.ndarray:
     out = np.array(a, copy=True)
     out[:lo] = 0.0
     return out
-

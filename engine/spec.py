@@ -41,7 +41,7 @@ class ModelSpec:
 
     @property
     def np_dtype(self) -> type[np.floating]:
-        return DTYPES[self.dtype]
+        return DTYPES[self.dtype]  # type: ignore[return-value]
 
     @property
     def state_keys(self) -> tuple[str, ...]:

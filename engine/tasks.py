@@ -81,8 +81,16 @@ def _sine(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     s = s + o["noise"] * rng.standard_normal(T + 1)
     # next-value prediction: the target at t is the input at t + 1
     return TaskData(
-        "sine", "many_to_many", s[:T, None], s[1:, None], None, "mse", ["x"], ["next x"],
-        TASKS["sine"].description, {"phase": phase},
+        "sine",
+        "many_to_many",
+        s[:T, None],
+        s[1:, None],
+        None,
+        "mse",
+        ["x"],
+        ["next x"],
+        TASKS["sine"].description,
+        {"phase": phase},
     )
 
 
@@ -96,8 +104,15 @@ def _adding(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     markers[[first, second]] = 1.0
     total = values[first] + values[second]
     return TaskData(
-        "adding", "many_to_one", np.stack([values, markers], axis=1), only_last(T, np.array([total])),
-        None, "mse", ["value", "marker"], ["sum"], TASKS["adding"].description,
+        "adding",
+        "many_to_one",
+        np.stack([values, markers], axis=1),
+        only_last(T, np.array([total])),
+        None,
+        "mse",
+        ["value", "marker"],
+        ["sum"],
+        TASKS["adding"].description,
         {"marked": [first, second]},
     )
 
@@ -112,8 +127,16 @@ def _copy(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     labels[-1] = symbol
     letters = [chr(ord("A") + k) for k in range(n)]
     return TaskData(
-        "copy", "many_to_one", one_hot(stream, n + 2), None, labels, "cross_entropy",
-        [*letters, "blank", "cue"], letters, TASKS["copy"].description, {"symbol": symbol},
+        "copy",
+        "many_to_one",
+        one_hot(stream, n + 2),
+        None,
+        labels,
+        "cross_entropy",
+        [*letters, "blank", "cue"],
+        letters,
+        TASKS["copy"].description,
+        {"symbol": symbol},
     )
 
 
@@ -129,8 +152,15 @@ def _chars(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     codes = np.array([index[ch] for ch in text[offset : offset + T + 1]], dtype=np.int64)
     names = ["␣" if ch == " " else ch for ch in alphabet]
     return TaskData(
-        "chars", "many_to_many", one_hot(codes[:T], len(alphabet)), None, codes[1:],
-        "cross_entropy", names, list(names), TASKS["chars"].description,
+        "chars",
+        "many_to_many",
+        one_hot(codes[:T], len(alphabet)),
+        None,
+        codes[1:],
+        "cross_entropy",
+        names,
+        list(names),
+        TASKS["chars"].description,
         {"text": text[offset : offset + T + 1]},
     )
 
@@ -170,12 +200,25 @@ def _weather(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     # forecast: the temperature `horizon` steps after the last input, given at the last step only
     target = z[T - 1 + horizon, :1]
     extra = {
-        "mean": WEATHER_MEAN.tolist(), "std": WEATHER_STD.tolist(), "units": WEATHER_UNITS,
-        "step_minutes": 10, "start_minute": 10 * start, "horizon": horizon, "target_raw": float(raw[T - 1 + horizon, 0]),
+        "mean": WEATHER_MEAN.tolist(),
+        "std": WEATHER_STD.tolist(),
+        "units": WEATHER_UNITS,
+        "step_minutes": 10,
+        "start_minute": 10 * start,
+        "horizon": horizon,
+        "target_raw": float(raw[T - 1 + horizon, 0]),
     }
     return TaskData(
-        "weather", "many_to_one", z[:T], only_last(T, target), None, "mse", list(WEATHER_NAMES),
-        [f"temperature +{horizon * 10} min"], TASKS["weather"].description, extra,
+        "weather",
+        "many_to_one",
+        z[:T],
+        only_last(T, target),
+        None,
+        "mse",
+        list(WEATHER_NAMES),
+        [f"temperature +{horizon * 10} min"],
+        TASKS["weather"].description,
+        extra,
     )
 
 
@@ -186,48 +229,102 @@ def _echo(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
     inputs[0, 0] = value
     targets = (value * decay ** np.arange(T))[:, None]
     return TaskData(
-        "echo", "one_to_many", inputs, targets, None, "mse", ["x"], ["echo"],
-        TASKS["echo"].description, {"value": float(value)},
+        "echo",
+        "one_to_many",
+        inputs,
+        targets,
+        None,
+        "mse",
+        ["x"],
+        ["echo"],
+        TASKS["echo"].description,
+        {"value": float(value)},
     )
 
 
 # ----------------------------------------------------------------------------- registry
-def _info(name: str, description: str, kind: str, loss: str, sizes: tuple[int, int, int],
-          options: tuple[TaskOption, ...], length_option: str = "length", offset: int = 0) -> TaskInfo:
+def _info(
+    name: str,
+    description: str,
+    kind: str,
+    loss: str,
+    sizes: tuple[int, int, int],
+    options: tuple[TaskOption, ...],
+    length_option: str = "length",
+    offset: int = 0,
+) -> TaskInfo:
     return TaskInfo(name, description, kind, loss, *sizes, options, length_option, offset)
 
 
 TASKS: dict[str, TaskInfo] = {
     "sine": _info(
-        "sine", "Predict the next value of a sine wave at every step.", "many_to_many", "mse",
-        (1, 1, 8), (_length(50), TaskOption("period", 20.0, 2.0, 1000.0, False, "steps per cycle"),
-                    TaskOption("noise", 0.0, 0.0, 1.0, False, "std of added Gaussian noise"))),
+        "sine",
+        "Predict the next value of a sine wave at every step.",
+        "many_to_many",
+        "mse",
+        (1, 1, 8),
+        (
+            _length(50),
+            TaskOption("period", 20.0, 2.0, 1000.0, False, "steps per cycle"),
+            TaskOption("noise", 0.0, 0.0, 1.0, False, "std of added Gaussian noise"),
+        ),
+    ),
     "adding": _info(
-        "adding", "Add the two marked values of a sequence; answer at the last step.",
-        "many_to_one", "mse", (2, 1, 16), (_length(50),)),
+        "adding",
+        "Add the two marked values of a sequence; answer at the last step.",
+        "many_to_one",
+        "mse",
+        (2, 1, 16),
+        (_length(50),),
+    ),
     "copy": _info(
-        "copy", "Recall the symbol seen first after a blank delay, when the cue comes.",
-        "many_to_one", "cross_entropy", (6, 4, 8),
-        (TaskOption("delay", 10, 0, MAX_LENGTH - 2, True, "blank steps between symbol and cue"),
-         TaskOption("n_symbols", 4, 2, 26, True, "symbols to choose from")),
-        length_option="delay", offset=2),
+        "copy",
+        "Recall the symbol seen first after a blank delay, when the cue comes.",
+        "many_to_one",
+        "cross_entropy",
+        (6, 4, 8),
+        (
+            TaskOption("delay", 10, 0, MAX_LENGTH - 2, True, "blank steps between symbol and cue"),
+            TaskOption("n_symbols", 4, 2, 26, True, "symbols to choose from"),
+        ),
+        length_option="delay",
+        offset=2,
+    ),
     "chars": _info(
-        "chars", "Predict the next character of a short text about recurrent networks.",
-        "many_to_many", "cross_entropy", (len(chars_alphabet()), len(chars_alphabet()), 32),
-        (_length(40, low=1), TaskOption("offset", 0, 0, len(chars_text()) - 2, True,
-                                        "first character of the window"))),
+        "chars",
+        "Predict the next character of a short text about recurrent networks.",
+        "many_to_many",
+        "cross_entropy",
+        (len(chars_alphabet()), len(chars_alphabet()), 32),
+        (
+            TaskOption("length", 40, 1, len(chars_text()) - 1, True, "time steps T"),
+            TaskOption("offset", 0, 0, len(chars_text()) - 2, True, "first character"),
+        ),
+    ),
     "weather": _info(
-        "weather", "Forecast the temperature 24 hours ahead from a window of 10-minute weather.",
-        "many_to_one", "mse", (4, 1, 16),
-        (_length(72, low=1), TaskOption("horizon", 144, 1, 1000, True, "steps ahead (10 min)"))),
+        "weather",
+        "Forecast the temperature 24 hours ahead from a window of 10-minute weather.",
+        "many_to_one",
+        "mse",
+        (4, 1, 16),
+        (_length(72, low=1), TaskOption("horizon", 144, 1, 1000, True, "steps ahead (10 min)")),
+    ),
     "echo": _info(
-        "echo", "Repeat the first input as a decaying sequence (one input, many outputs).",
-        "one_to_many", "mse", (1, 1, 4),
-        (_length(20, low=1), TaskOption("decay", 0.8, 0.0, 1.0, False, "factor per step"))),
+        "echo",
+        "Repeat the first input as a decaying sequence (one input, many outputs).",
+        "one_to_many",
+        "mse",
+        (1, 1, 4),
+        (_length(20, low=1), TaskOption("decay", 0.8, 0.0, 1.0, False, "factor per step")),
+    ),
 }
 
 _GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], TaskData]] = {
-    "sine": _sine, "adding": _adding, "copy": _copy, "chars": _chars, "weather": _weather,
+    "sine": _sine,
+    "adding": _adding,
+    "copy": _copy,
+    "chars": _chars,
+    "weather": _weather,
     "echo": _echo,
 }
 
@@ -259,7 +356,9 @@ def _option(task: str, spec: TaskOption, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ValueError(f"{where}: expected a number, got {value!r}")
     if not (math.isfinite(float(value)) and spec.low <= value <= spec.high):
-        raise ValueError(f"{where}: expected a value in [{spec.low:g}, {spec.high:g}], got {value!r}")
+        raise ValueError(
+            f"{where}: expected a value in [{spec.low:g}, {spec.high:g}], got {value!r}"
+        )
     if spec.integer and float(value) != int(value):
         raise ValueError(f"{where}: expected an integer, got {value!r}")
     return int(value) if spec.integer else float(value)

@@ -32,13 +32,17 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate: expected a positive number, got {self.learning_rate!r}")
+            raise ValueError(
+                f"learning_rate: expected a positive number, got {self.learning_rate!r}"
+            )
         if self.clip is not None and self.clip not in CLIP_KINDS:
             raise ValueError(f"clip: expected one of {CLIP_KINDS} or null, got {self.clip!r}")
         if self.clip is not None and not (
             np.isfinite(self.clip_threshold) and self.clip_threshold > 0
         ):
-            raise ValueError(f"clip_threshold: expected a positive number, got {self.clip_threshold!r}")
+            raise ValueError(
+                f"clip_threshold: expected a positive number, got {self.clip_threshold!r}"
+            )
 
     def make_optimizer(self) -> SGD | Adam:
         if self.optimizer == "sgd":
@@ -96,7 +100,11 @@ class Trainer:
         """One forward + BPTT + clip + optimiser step; parameters stay untouched on divergence."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             runner = Runner(
-                self.spec, self.params, self.inputs, self.targets, self.initial_state,
+                self.spec,
+                self.params,
+                self.inputs,
+                self.targets,
+                self.initial_state,
                 self.config.truncate,
             )
             runner.run_forward()

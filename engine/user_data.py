@@ -55,7 +55,9 @@ def user_sequence(
         mask = lab >= 0
         O = _classes(lab, n_classes, output_names)
     names_in = _names("input_names", input_names, [f"x{k + 1}" for k in range(x.shape[1])])
-    default_out = [f"target{k + 1}" for k in range(O)] if loss == "mse" else [str(k) for k in range(O)]
+    default_out = (
+        [f"target{k + 1}" for k in range(O)] if loss == "mse" else [str(k) for k in range(O)]
+    )
     names_out = _names("output_names", output_names, default_out)
     if task_type is None:
         only_last = T > 1 and mask[-1] and mask.sum() == 1
@@ -80,7 +82,9 @@ def parse_csv(
         raise ValueError("csv: expected text")
     if n_inputs is not None and (isinstance(n_inputs, bool) or not isinstance(n_inputs, int)):
         raise ValueError(f"n_inputs: expected an integer or null, got {n_inputs!r}")
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), strict=True, skipinitialspace=True)
+    reader = csv.reader(
+        io.StringIO(text.removeprefix("\ufeff")), strict=True, skipinitialspace=True
+    )
     try:
         header = next((r for r in reader if r), None)
         if header is None:
@@ -115,7 +119,12 @@ def parse_csv(
             )
         return _csv_labels(x, y[:, 0], rows, names[outputs[0]], in_names)
     return user_sequence(
-        x, y, loss=loss, input_names=in_names, output_names=out_names, name="csv",
+        x,
+        y,
+        loss=loss,
+        input_names=in_names,
+        output_names=out_names,
+        name="csv",
         description="A sequence read from your CSV file.",
     )
 
@@ -181,7 +190,11 @@ def _target_row(row: int, names: list[str], cols: list[int], cells: list[str]) -
 
 
 def _csv_labels(
-    x: np.ndarray, raw: np.ndarray, rows: list[tuple[int, list[str]]], name: str, in_names: list[str]
+    x: np.ndarray,
+    raw: np.ndarray,
+    rows: list[tuple[int, list[str]]],
+    name: str,
+    in_names: list[str],
 ) -> TaskData:
     for (line, _), value in zip(rows, raw, strict=True):
         if not math.isnan(value) and (value < 0 or value != int(value) or value >= MAX_COLUMNS):
@@ -190,7 +203,11 @@ def _csv_labels(
             )
     labels = np.where(np.isnan(raw), -1, np.nan_to_num(raw)).astype(np.int64)
     return user_sequence(
-        x, labels=labels, loss="cross_entropy", input_names=in_names, name="csv",
+        x,
+        labels=labels,
+        loss="cross_entropy",
+        input_names=in_names,
+        name="csv",
         description="A sequence read from your CSV file.",
     )
 
@@ -223,7 +240,9 @@ def _classes(labels: np.ndarray, n_classes: int | None, names: Sequence[str] | N
     if n_classes is None:
         return max(top, 2)  # a label set seen as {0} still means a choice between classes
     if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < max(top, 1):
-        raise ValueError(f"n_classes: expected an integer ≥ {max(top, 1)} (the labels), got {n_classes!r}")
+        raise ValueError(
+            f"n_classes: expected an integer ≥ {max(top, 1)} (the labels), got {n_classes!r}"
+        )
     return n_classes
 
 

@@ -44,7 +44,9 @@ class Variant:
 
     def __post_init__(self) -> None:
         if self.coupled and not (self.input_gate and self.forget_gate):
-            raise ValueError("variant: CIFG couples f = 1 − i and cannot be combined with NIG or NFG")
+            raise ValueError(
+                "variant: CIFG couples f = 1 − i and cannot be combined with NIG or NFG"
+            )
         if self.gate_recurrence and not (
             self.input_gate and self.forget_gate and self.output_gate and not self.coupled
         ):

@@ -25,8 +25,18 @@ import torch
 D, H, O, T = 3, 4, 2, 6
 TARGET_STEPS = (0, 2, 3, 5)  # steps 1 and 4 carry no target
 VARIANTS = (
-    "vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR",
-    "NP+CIFG", "NP+NIAF", "NOG+NOAF",
+    "vanilla",
+    "NIG",
+    "NFG",
+    "NOG",
+    "NIAF",
+    "NOAF",
+    "NP",
+    "CIFG",
+    "FGR",
+    "NP+CIFG",
+    "NP+NIAF",
+    "NOG+NOAF",
 )
 LOSSES = ("mse", "cross_entropy")
 FGR_GATES = ("i", "f", "o")
@@ -65,7 +75,9 @@ def problem(loss: str, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray], li
     state = {"y": rng.uniform(-0.8, 0.8, H), "c": rng.uniform(-0.8, 0.8, H)}
     targets: list = [None] * T
     for t in TARGET_STEPS:
-        targets[t] = int(rng.integers(O)) if loss == "cross_entropy" else rng.standard_normal(O).tolist()
+        targets[t] = (
+            int(rng.integers(O)) if loss == "cross_entropy" else rng.standard_normal(O).tolist()
+        )
     return x, state, targets
 
 
@@ -87,8 +99,13 @@ def grad_of(t: Tensor) -> np.ndarray:
 
 # ----------------------------------------------------------------- Greff's LSTM in torch
 def greff_lstm(
-    variant: str, params: dict[str, np.ndarray], x_np: np.ndarray, state: dict[str, np.ndarray],
-    targets: list, loss: str, truncate: int | None = None,
+    variant: str,
+    params: dict[str, np.ndarray],
+    x_np: np.ndarray,
+    state: dict[str, np.ndarray],
+    targets: list,
+    loss: str,
+    truncate: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Forward step by step with autograd; every per-step value keeps its gradient (retain_grad)."""
     off = switches(variant)
@@ -164,7 +181,11 @@ def greff_lstm(
 
 # ----------------------------------------------------------------- the simple RNN in torch
 def goodfellow_rnn(
-    params: dict[str, np.ndarray], x_np: np.ndarray, h0_np: np.ndarray, targets: list, loss: str,
+    params: dict[str, np.ndarray],
+    x_np: np.ndarray,
+    h0_np: np.ndarray,
+    targets: list,
+    loss: str,
     truncate: int | None = None,
 ) -> dict[str, np.ndarray]:
     """a = b + W h(t−1) + U x;  h = tanh(a);  o = c + V h; the state detached every k steps."""
@@ -223,7 +244,12 @@ def torch_module(cell: str, loss: str, seed: int) -> tuple[dict[str, np.ndarray]
     ro_w, ro_b = readout.weight.detach().numpy().copy(), readout.bias.detach().numpy().copy()
     ro_dw, ro_db = readout.weight.grad.numpy().copy(), readout.bias.grad.numpy().copy()  # type: ignore[union-attr]
     if cell == "lstm":
-        rows = {"i": slice(0, H), "f": slice(H, 2 * H), "z": slice(2 * H, 3 * H), "o": slice(3 * H, 4 * H)}
+        rows = {
+            "i": slice(0, H),
+            "f": slice(H, 2 * H),
+            "z": slice(2 * H, 3 * H),
+            "o": slice(3 * H, 4 * H),
+        }
         for gate in ("z", "i", "f", "o"):  # DESIGN.md: nn.LSTM rows are i, f, g, o; its g is z
             r = rows[gate]
             out[f"params.W_{gate}"] = sd["weight_ih_l0"][r]
@@ -251,16 +277,28 @@ def torch_module(cell: str, loss: str, seed: int) -> tuple[dict[str, np.ndarray]
         out["initial_state_grads.h"] = grad_of(h0)[0, 0]
     key = "o" if cell == "rnn" else "v"
     out[f"forward.{key}"] = v.detach().numpy()
-    out["forward.y_hat"] = torch.softmax(v, dim=1).detach().numpy() if loss == "cross_entropy" else out[f"forward.{key}"]
+    out["forward.y_hat"] = (
+        torch.softmax(v, dim=1).detach().numpy()
+        if loss == "cross_entropy"
+        else out[f"forward.{key}"]
+    )
     out[f"backward.d{key}"] = grad_of(v)
     out["backward.dx"] = grad_of(x)[:, 0]
-    meta = {"kind": f"torch_{cell}", "cell": cell, "variant": "NP" if cell == "lstm" else "vanilla",
-            "loss": loss, "truncate": None, "targets": targets}
+    meta = {
+        "kind": f"torch_{cell}",
+        "cell": cell,
+        "variant": "NP" if cell == "lstm" else "vanilla",
+        "loss": loss,
+        "truncate": None,
+        "targets": targets,
+    }
     return out, meta
 
 
 # ----------------------------------------------------------------- fixtures
-def greff_fixture(variant: str, loss: str, seed: int, truncate: int | None = None) -> tuple[dict, dict]:
+def greff_fixture(
+    variant: str, loss: str, seed: int, truncate: int | None = None
+) -> tuple[dict, dict]:
     rng = np.random.default_rng(seed + 1000)
     params = {k: rng.uniform(-0.6, 0.6, s) for k, s in lstm_param_shapes(variant).items()}
     x, state, targets = problem(loss, seed)
@@ -268,8 +306,14 @@ def greff_fixture(variant: str, loss: str, seed: int, truncate: int | None = Non
     out.update({f"params.{k}": a for k, a in params.items()})
     out.update({"inputs": x, "initial_state.y": state["y"], "initial_state.c": state["c"]})
     kind = "greff" if truncate is None else "truncated"
-    return out, {"kind": kind, "cell": "lstm", "variant": variant, "loss": loss,
-                 "truncate": truncate, "targets": targets}
+    return out, {
+        "kind": kind,
+        "cell": "lstm",
+        "variant": variant,
+        "loss": loss,
+        "truncate": truncate,
+        "targets": targets,
+    }
 
 
 def rnn_fixture(loss: str, seed: int, truncate: int | None) -> tuple[dict, dict]:
@@ -281,8 +325,14 @@ def rnn_fixture(loss: str, seed: int, truncate: int | None) -> tuple[dict, dict]
     out.update({f"params.{k}": a for k, a in params.items()})
     out.update({"inputs": x, "initial_state.h": state["y"]})
     kind = "greff" if truncate is None else "truncated"
-    return out, {"kind": kind, "cell": "rnn", "variant": "vanilla", "loss": loss,
-                 "truncate": truncate, "targets": targets}
+    return out, {
+        "kind": kind,
+        "cell": "rnn",
+        "variant": "vanilla",
+        "loss": loss,
+        "truncate": truncate,
+        "targets": targets,
+    }
 
 
 def build_all() -> dict[str, tuple[dict, dict]]:
@@ -295,7 +345,9 @@ def build_all() -> dict[str, tuple[dict, dict]]:
         fixtures[f"torch_lstm-{loss}"] = torch_module("lstm", loss, seed=300 + m)
         fixtures[f"torch_rnn-{loss}"] = torch_module("rnn", loss, seed=400 + m)
     fixtures["truncated-vanilla-mse-k2"] = greff_fixture("vanilla", "mse", seed=500, truncate=2)
-    fixtures["truncated-FGR-cross_entropy-k4"] = greff_fixture("FGR", "cross_entropy", 501, truncate=4)
+    fixtures["truncated-FGR-cross_entropy-k4"] = greff_fixture(
+        "FGR", "cross_entropy", 501, truncate=4
+    )
     fixtures["truncated-rnn-mse-k2"] = rnn_fixture("mse", seed=502, truncate=2)
     fixtures["truncated-rnn-cross_entropy-k4"] = rnn_fixture("cross_entropy", seed=503, truncate=4)
     return fixtures
@@ -312,9 +364,14 @@ def main() -> None:
         clean = {k: np.array(a, dtype=np.float64, order="C") for k, a in arrays.items()}
         np.savez_compressed(out_dir / f"{name}.npz", **clean)  # type: ignore[arg-type]
         index[name] = {**meta, "sizes": {"D": D, "H": H, "O": O, "T": T}}
-    header = {"torch_version": torch.__version__, "numpy_version": np.__version__,
-              "written_by": "scripts/make_fixtures.py"}
-    (out_dir / "index.json").write_text(json.dumps({"about": header, "fixtures": index}, indent=1) + "\n")
+    header = {
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "written_by": "scripts/make_fixtures.py",
+    }
+    (out_dir / "index.json").write_text(
+        json.dumps({"about": header, "fixtures": index}, indent=1) + "\n"
+    )
     total = sum(p.stat().st_size for p in out_dir.glob("*.npz"))
     print(f"wrote {len(index)} fixtures to {out_dir} ({total / 1024:.0f} KiB)")
 

@@ -2,12 +2,27 @@
 
 from fastapi import APIRouter
 
-from app.routes import health, presets, sessions, stepping, trace, training
+from app.routes import (
+    experiments,
+    export,
+    health,
+    presets,
+    sessions,
+    stepping,
+    stream,
+    trace,
+    training,
+    uploads,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
 api_router.include_router(presets.router)
 api_router.include_router(trace.router)
+api_router.include_router(uploads.router)
 api_router.include_router(sessions.router)
 api_router.include_router(stepping.router)
 api_router.include_router(training.router)
+api_router.include_router(export.router)
+api_router.include_router(stream.router)
+api_router.include_router(experiments.router)

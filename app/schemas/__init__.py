@@ -27,6 +27,7 @@ __all__ = [
     "SessionTracePublic",
     "SessionUpdate",
     "StepRequest",
+    "StepResponse",
     "TraceRequest",
     "TraceResponse",
     "TrainRequest",

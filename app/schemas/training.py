@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import ClipKind, Finite, OutArray, OutNumber, Optimizer, RequestModel
+from app.schemas.common import ClipKind, Finite, Optimizer, OutArray, OutNumber, RequestModel
 
 
 class TrainRequest(RequestModel):

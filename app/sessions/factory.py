@@ -78,6 +78,8 @@ def task_from_name(name: str, options: dict[str, Any], seed: int) -> TaskData:
         raise ValueError(f"task.name: unknown {name!r}; known tasks: {', '.join(TASKS)}")
     # JSON has one number type: 50.0 means the integer option 50.
     whole = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in options.items()}
+    options.clear()
+    options.update(whole)
     try:
         return make_task(name, seed, **whole)
     except ValueError as exc:

@@ -48,8 +48,12 @@ function bound(rows, t, fn) {
   return v;
 }
 
-/** c, y (or h) per unit and the prediction against the target, over time. */
+/** c, y (or h) per unit and the prediction against the target, over time (lazy, see LineChart). */
 export function stateSeries(store, unit) {
+  return { signature: `s|${store.version.fwd}|${unit}|${store.meta.T}`, build: () => buildStates(store, unit) };
+}
+
+function buildStates(store, unit) {
   const { cell, T } = store.meta;
   const series = [];
   const keys = cell === "rnn" ? [["h", COLORS.blue]] : [["c", COLORS.vermillion], ["y", COLORS.blue]];
@@ -70,13 +74,17 @@ export function stateSeries(store, unit) {
         color: palette[k], mode: "markers", width: 1 });
     }
   }
-  return { series, signature: `s|${store.version.fwd}|${unit}|${T}`, xRange: [-0.5, T - 0.5] };
+  return { series, xRange: [-0.5, T - 0.5] };
 }
 
 /** ‖δ‖ per step for one or two models (compare mode: the second dashed). */
 export function normSeries(entries) {
+  const signature = `n|${entries.map(({ store }) => `${store.meta.cell}|${store.version.bwd}|${store.meta.T}`).join("|")}`;
+  return { signature, build: () => buildNorms(entries) };
+}
+
+function buildNorms(entries) {
   const series = [];
-  let sig = "n";
   let T = 0;
   entries.forEach(({ store, label }, k) => {
     const keys = store.meta.cell === "rnn" ? ["dh", "dx"] : ["dy", "dc", "dx"];
@@ -87,25 +95,25 @@ export function normSeries(entries) {
         y: store.norms(key), color: NORM_COLORS[key], width: k === 0 ? 2 : 1.8,
         dash: k === 0 ? "solid" : "dash", mode: "lines+markers" });
     }
-    sig += `|${store.meta.cell}|${store.version.bwd}|${store.meta.T}`;
   });
-  return { series, signature: sig, xRange: [-0.5, T - 0.5],
+  return { series, xRange: [-0.5, T - 0.5],
     emptyText: "Run BPTT (shift+← or “BPTT step”) to see how the error shrinks or grows going back in time." };
 }
 
-/** Training loss per update (and the global gradient norm before clipping). */
+/** Training loss per update, one line per model. */
 export function lossSeries(entries) {
+  const signature = `l|${entries.map(({ store }) => store.version.train).join("|")}|${entries.length}`;
+  return { signature, build: () => buildLoss(entries) };
+}
+
+function buildLoss(entries) {
   const series = [];
-  let sig = "l";
-  let n = 1;
   entries.forEach(({ store, label }, k) => {
     const loss = store.training.loss;
-    n = Math.max(n, loss.length);
     const x = Array.from({ length: loss.length }, (_, u) => u + 1);
     series.push({ name: label ? `${label} loss` : "loss", x, y: loss,
       color: k === 0 ? COLORS.black : COLORS.purple, width: 2, dash: k === 0 ? "solid" : "dash" });
-    sig += `|${store.version.train}`;
   });
-  return { series, signature: sig, xRange: null, t: null,
+  return { series, xRange: null,
     emptyText: "Train (t key or “Train”) to watch the loss fall." };
 }

@@ -13,6 +13,9 @@ export class TraceStore {
     this.fwd = new Array(meta.T).fill(null);
     this.bwd = new Array(meta.T).fill(null);
     this.version = { fwd: 0, bwd: 0, train: 0 };
+    // Targets are data, not model output: they survive new parameters (clearSteps) and fill in
+    // frames rebuilt from the trace, which does not carry them.
+    this.targets = new Array(meta.T).fill(undefined);
     this._cache = new Map();
     this.training = { loss: [], gradNorm: [], diverged: false };
   }
@@ -33,6 +36,7 @@ export class TraceStore {
 
   putForward(frame) {
     if (!this._inRange(frame.t)) return;
+    if (frame.values && frame.values.target !== undefined) this.targets[frame.t] = frame.values.target;
     this.fwd[frame.t] = frame;
     this.version.fwd += 1;
   }

@@ -141,8 +141,12 @@ def central_difference(f: Callable[[], float], arr: np.ndarray, eps: float = EPS
     return grad
 
 
-def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-3) -> float:
-    """max |a − b| over the larger of max |a|, max |b| and `floor` (so exact zeros compare as 0)."""
+def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-2) -> float:
+    """max |a − b| over the larger of max |a|, max |b| and `floor`.
+
+    Central differences with ε = 1e-6 carry a round-off of about 1e-16 · loss / ε ≈ 1e-10, so an
+    array of gradients all below `floor` is compared by its absolute error over `floor` instead.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), floor)
     return float(np.max(np.abs(a - b), initial=0.0)) / scale

@@ -12,7 +12,10 @@ from engine.clipping import ClipResult, clip_by_global_norm, clip_by_value, glob
 
 def grads(scale: float = 1.0, dtype: type = np.float64) -> dict[str, np.ndarray]:
     # ‖(3, 4)‖ = 5 and ‖(12,)‖ = 12: together 13
-    return {"dW_z": np.array([[3.0, 4.0]], dtype=dtype) * scale, "db_z": np.array([12.0], dtype=dtype) * scale}
+    return {
+        "dW_z": np.array([[3.0, 4.0]], dtype=dtype) * scale,
+        "db_z": np.array([12.0], dtype=dtype) * scale,
+    }
 
 
 @pytest.mark.parametrize(
@@ -92,7 +95,7 @@ def test_non_finite_gradients_are_reported_not_clipped(clip, bad: float) -> None
     result = clip(g, 1.0)
     assert not result.clipped
     assert not math.isfinite(result.norm_before)
-    assert (math.isnan(result.norm_after) if math.isnan(bad) else result.norm_after == math.inf)
+    assert math.isnan(result.norm_after) if math.isnan(bad) else result.norm_after == math.inf
     assert all(result.grads[k] is g[k] for k in g)
 
 

@@ -77,7 +77,9 @@ class Problem:
         )
 
 
-def build_problem(case: Case, seed: int = 0, target_steps: tuple[int, ...] = TARGET_STEPS) -> Problem:
+def build_problem(
+    case: Case, seed: int = 0, target_steps: tuple[int, ...] = TARGET_STEPS
+) -> Problem:
     spec = make_spec(case.cell, case.variant, case.loss)
     params = random_params(spec, seed)
     inputs = random_inputs(spec, T, seed)
@@ -140,7 +142,9 @@ TARGET_LAYOUTS = {
 
 @pytest.mark.parametrize("layout", TARGET_LAYOUTS)
 @pytest.mark.parametrize("cell", ["lstm", "rnn"])
-def test_gradients_match_finite_differences_wherever_the_targets_sit(cell: str, layout: str) -> None:
+def test_gradients_match_finite_differences_wherever_the_targets_sit(
+    cell: str, layout: str
+) -> None:
     case = Case(cell, "vanilla", "cross_entropy", None)
     problem = build_problem(case, seed=7, target_steps=TARGET_LAYOUTS[layout])
     grads = problem.runner.grads()
@@ -191,7 +195,9 @@ CONNECTIVITY_CASES = [("lstm", v) for v in VARIANTS] + [("rnn", "vanilla")]
 
 @pytest.mark.parametrize("t_out", [T - 1, 2], ids=["from_last_step", "from_step_2"])
 @pytest.mark.parametrize(
-    ("cell", "variant"), CONNECTIVITY_CASES, ids=[c if c == "rnn" else v for c, v in CONNECTIVITY_CASES]
+    ("cell", "variant"),
+    CONNECTIVITY_CASES,
+    ids=[c if c == "rnn" else v for c, v in CONNECTIVITY_CASES],
 )
 def test_connectivity_matches_a_finite_difference_jacobian_norm(
     cell: str, variant: str, t_out: int

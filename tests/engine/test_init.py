@@ -57,7 +57,9 @@ def test_variants_of_one_seed_share_the_weights_they_have_in_common() -> None:
 
 
 @pytest.mark.parametrize("h", [1, 4, 16])
-@pytest.mark.parametrize("spec_of", [lstm, lambda h: ModelSpec("rnn", 3, h, 2)], ids=["lstm", "rnn"])
+@pytest.mark.parametrize(
+    "spec_of", [lstm, lambda h: ModelSpec("rnn", 3, h, 2)], ids=["lstm", "rnn"]
+)
 def test_orthogonal_recurrent_matrices_are_orthogonal(spec_of, h: int) -> None:
     spec = spec_of(h=h) if spec_of is lstm else spec_of(h)
     params = init_params(spec, seed=3, recurrent="orthogonal")

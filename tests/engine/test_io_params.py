@@ -82,20 +82,32 @@ def test_a_pickled_npz_is_refused_before_anything_is_unpickled() -> None:
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
-        pytest.param({"W_q": np.zeros((4, 3))}, "'W_q': not a parameter of the notation", id="unknown name"),
+        pytest.param(
+            {"W_q": np.zeros((4, 3))}, "'W_q': not a parameter of the notation", id="unknown name"
+        ),
         pytest.param({"W_z": np.zeros(4)}, r"W_z: expected shape \(H, D\)", id="wrong rank"),
-        pytest.param({"W_z": np.zeros((4, 3)), "R_z": np.zeros((4, 5))},
-                     r"R_z: expected shape \(H, H\) with H = 4 as in W_z", id="inconsistent H"),
+        pytest.param(
+            {"W_z": np.zeros((4, 3)), "R_z": np.zeros((4, 5))},
+            r"R_z: expected shape \(H, H\) with H = 4 as in W_z",
+            id="inconsistent H",
+        ),
         pytest.param({"W_z": np.zeros((4, 3), dtype=np.int64)}, "W_z: dtype int64", id="integers"),
-        pytest.param({"W_z": np.zeros((4, 3), dtype=np.complex128)}, "W_z: dtype complex128",
-                     id="complex"),
+        pytest.param(
+            {"W_z": np.zeros((4, 3), dtype=np.complex128)}, "W_z: dtype complex128", id="complex"
+        ),
         pytest.param({"W_z": np.zeros((4, 3), dtype=bool)}, "W_z: dtype bool", id="booleans"),
         pytest.param({"W_z": np.full((4, 3), np.nan)}, "W_z: contains NaN or Inf", id="NaN"),
-        pytest.param({"W_z": np.zeros((4, 3)), "U": np.zeros((4, 3))}, "mixes RNN", id="mixed cells"),
-        pytest.param({"W_z": np.zeros((9, 3))}, r"W_z: expected shape \(H, D\) with H in 1..8",
-                     id="over the hidden limit"),
-        pytest.param({"V": np.zeros((0, 3))}, r"V: expected shape \(O, H\) with O in 1..8",
-                     id="empty axis"),
+        pytest.param(
+            {"W_z": np.zeros((4, 3)), "U": np.zeros((4, 3))}, "mixes RNN", id="mixed cells"
+        ),
+        pytest.param(
+            {"W_z": np.zeros((9, 3))},
+            r"W_z: expected shape \(H, D\) with H in 1..8",
+            id="over the hidden limit",
+        ),
+        pytest.param(
+            {"V": np.zeros((0, 3))}, r"V: expected shape \(O, H\) with O in 1..8", id="empty axis"
+        ),
     ],
 )
 def test_bad_npz_parameters_are_refused_naming_the_parameter(arrays: dict, message: str) -> None:
@@ -111,7 +123,9 @@ def test_bad_npz_parameters_are_refused_naming_the_parameter(arrays: dict, messa
         pytest.param({"b_z": []}, "b_z: expected a non-empty list", id="empty list"),
         pytest.param({"b_z": 3.0}, "b_z: expected a non-empty list", id="a scalar"),
         pytest.param({"W_z": [[1.0, 2.0], [3.0]]}, r"W_z\[1\]: expected 2 numbers", id="ragged"),
-        pytest.param({"W_z": [[1.0], 2.0]}, "W_z: expected a non-empty list", id="rows and numbers mixed"),
+        pytest.param(
+            {"W_z": [[1.0], 2.0]}, "W_z: expected a non-empty list", id="rows and numbers mixed"
+        ),
         pytest.param({"W_z": [[[1.0]]]}, r"W_z\[0\]: expected 1 numbers", id="three levels"),
         pytest.param({"b_z": [True, False]}, "b_z: expected a non-empty list", id="booleans"),
         pytest.param({"b_z": ["1"]}, "b_z: expected a non-empty list", id="strings"),
@@ -125,7 +139,8 @@ def test_bad_json_parameters_are_refused_naming_the_parameter(obj: object, messa
 
 
 @pytest.mark.parametrize(
-    "text", ["{", "not json", "[" * 100_000 + "]" * 100_000, '{"b_z": NaN'],
+    "text",
+    ["{", "not json", "[" * 100_000 + "]" * 100_000, '{"b_z": NaN'],
     ids=["truncated", "not json", "deeply nested", "unterminated"],
 )
 def test_malformed_json_is_refused(text: str) -> None:
@@ -145,21 +160,41 @@ def safetensors_bytes(header: dict, payload: bytes = b"") -> bytes:
         pytest.param(struct.pack("<Q", 10**12) + b"{}", "runs past the end", id="header too long"),
         pytest.param(struct.pack("<Q", 2) + b"[]", "not a JSON object", id="header a list"),
         pytest.param(struct.pack("<Q", 3) + b"{x}", "not valid JSON", id="header not JSON"),
-        pytest.param(safetensors_bytes({"W_z": {"dtype": "I64", "shape": [4, 3],
-                                                "data_offsets": [0, 96]}}, bytes(96)),
-                     "W_z: dtype 'I64' is not F16, F32 or F64", id="integers"),
-        pytest.param(safetensors_bytes({"W_z": {"dtype": "BF16", "shape": [4, 3],
-                                                "data_offsets": [0, 24]}}, bytes(24)),
-                     "W_z: dtype 'BF16'", id="bfloat16"),
-        pytest.param(safetensors_bytes({"W_z": {"dtype": "F64", "shape": [10**6, 10**6],
-                                                "data_offsets": [0, 8]}}, bytes(8)),
-                     r"W_z: expected shape \(H, D\) with H in 1..8", id="huge declared shape"),
-        pytest.param(safetensors_bytes({"W_z": {"dtype": "F64", "shape": [4, -3],
-                                                "data_offsets": [0, 8]}}, bytes(8)),
-                     "is not a list of sizes", id="negative size"),
-        pytest.param(safetensors_bytes({"W_z": {"dtype": "F64", "shape": [4, 3],
-                                                "data_offsets": [0, 96]}}, bytes(8)),
-                     "safetensors: unreadable", id="data missing"),
+        pytest.param(
+            safetensors_bytes(
+                {"W_z": {"dtype": "I64", "shape": [4, 3], "data_offsets": [0, 96]}}, bytes(96)
+            ),
+            "W_z: dtype 'I64' is not F16, F32 or F64",
+            id="integers",
+        ),
+        pytest.param(
+            safetensors_bytes(
+                {"W_z": {"dtype": "BF16", "shape": [4, 3], "data_offsets": [0, 24]}}, bytes(24)
+            ),
+            "W_z: dtype 'BF16'",
+            id="bfloat16",
+        ),
+        pytest.param(
+            safetensors_bytes(
+                {"W_z": {"dtype": "F64", "shape": [10**6, 10**6], "data_offsets": [0, 8]}}, bytes(8)
+            ),
+            r"W_z: expected shape \(H, D\) with H in 1..8",
+            id="huge declared shape",
+        ),
+        pytest.param(
+            safetensors_bytes(
+                {"W_z": {"dtype": "F64", "shape": [4, -3], "data_offsets": [0, 8]}}, bytes(8)
+            ),
+            "is not a list of sizes",
+            id="negative size",
+        ),
+        pytest.param(
+            safetensors_bytes(
+                {"W_z": {"dtype": "F64", "shape": [4, 3], "data_offsets": [0, 96]}}, bytes(8)
+            ),
+            "safetensors: unreadable",
+            id="data missing",
+        ),
     ],
 )
 def test_bad_safetensors_are_refused_before_reading_the_data(data: bytes, message: str) -> None:
@@ -205,10 +240,16 @@ def test_an_npy_header_declaring_more_data_than_the_member_holds_is_refused() ->
     ("members", "message"),
     [
         pytest.param({"W_z.txt": b"hello"}, "is not a .npy array", id="not npy"),
-        pytest.param({f"b{k}.npy": b"" for k in range(70)}, "70 arrays, more than the limit",
-                     id="too many members"),
-        pytest.param({"W_z.npy": b"\x93NUMPY\x03\x00" + bytes(20)}, "unsupported .npy version",
-                     id="npy version 3"),
+        pytest.param(
+            {f"b{k}.npy": b"" for k in range(70)},
+            "70 arrays, more than the limit",
+            id="too many members",
+        ),
+        pytest.param(
+            {"W_z.npy": b"\x93NUMPY\x03\x00" + bytes(20)},
+            "unsupported .npy version",
+            id="npy version 3",
+        ),
         pytest.param({"W_z.npy": b"garbage"}, "npz", id="not an npy header"),
     ],
 )

@@ -126,10 +126,16 @@ def test_bad_hyperparameters_are_refused_naming_them(make, field: str) -> None:
     [
         pytest.param({"W": np.zeros((2, 2))}, "missing b", id="missing gradient"),
         pytest.param({**TARGET, "dW": np.zeros(1)}, "dW name no parameter", id="extra gradient"),
-        pytest.param({"W": np.zeros((2, 3)), "b": np.zeros(2)}, r"grads\.W: expected shape \(2, 2\)",
-                     id="wrong shape"),
-        pytest.param({"W": np.full((2, 2), np.nan), "b": np.zeros(2)}, r"grads\.W: contains NaN",
-                     id="NaN gradient"),
+        pytest.param(
+            {"W": np.zeros((2, 3)), "b": np.zeros(2)},
+            r"grads\.W: expected shape \(2, 2\)",
+            id="wrong shape",
+        ),
+        pytest.param(
+            {"W": np.full((2, 2), np.nan), "b": np.zeros(2)},
+            r"grads\.W: contains NaN",
+            id="NaN gradient",
+        ),
     ],
 )
 @pytest.mark.parametrize("make", [lambda: SGD(0.1, 0.5), lambda: Adam(0.1)], ids=["SGD", "Adam"])
@@ -153,18 +159,61 @@ def test_a_parameter_that_changed_shape_is_refused_by_the_optimizer_state() -> N
     ("state", "message"),
     [
         pytest.param({"kind": "rmsprop"}, "kind", id="unknown kind"),
-        pytest.param({"kind": "adam", "lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "t": -1,
-                      "m": {}, "v": {}}, "t", id="negative step count"),
-        pytest.param({"kind": "adam", "lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "t": 1,
-                      "m": {"b": [0.0]}, "v": {}}, "m and v", id="m without v"),
-        pytest.param({"kind": "adam", "lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "t": 1,
-                      "m": {"b": [0.0]}, "v": {"b": [-1.0]}}, "negative", id="negative v"),
-        pytest.param({"kind": "sgd", "lr": 0.1, "momentum": 0.0, "velocity": {"b": ["x"]}},
-                     r"velocity\.b", id="velocity not numbers"),
-        pytest.param({"kind": "sgd", "lr": 0.1, "momentum": 0.0, "velocity": {"b": [math.inf]}},
-                     r"velocity\.b", id="infinite velocity"),
-        pytest.param({"kind": "sgd", "lr": -0.1, "momentum": 0.0, "velocity": {}}, "lr",
-                     id="negative lr"),
+        pytest.param(
+            {
+                "kind": "adam",
+                "lr": 0.1,
+                "beta1": 0.9,
+                "beta2": 0.999,
+                "eps": 1e-8,
+                "t": -1,
+                "m": {},
+                "v": {},
+            },
+            "t",
+            id="negative step count",
+        ),
+        pytest.param(
+            {
+                "kind": "adam",
+                "lr": 0.1,
+                "beta1": 0.9,
+                "beta2": 0.999,
+                "eps": 1e-8,
+                "t": 1,
+                "m": {"b": [0.0]},
+                "v": {},
+            },
+            "m and v",
+            id="m without v",
+        ),
+        pytest.param(
+            {
+                "kind": "adam",
+                "lr": 0.1,
+                "beta1": 0.9,
+                "beta2": 0.999,
+                "eps": 1e-8,
+                "t": 1,
+                "m": {"b": [0.0]},
+                "v": {"b": [-1.0]},
+            },
+            "negative",
+            id="negative v",
+        ),
+        pytest.param(
+            {"kind": "sgd", "lr": 0.1, "momentum": 0.0, "velocity": {"b": ["x"]}},
+            r"velocity\.b",
+            id="velocity not numbers",
+        ),
+        pytest.param(
+            {"kind": "sgd", "lr": 0.1, "momentum": 0.0, "velocity": {"b": [math.inf]}},
+            r"velocity\.b",
+            id="infinite velocity",
+        ),
+        pytest.param(
+            {"kind": "sgd", "lr": -0.1, "momentum": 0.0, "velocity": {}}, "lr", id="negative lr"
+        ),
     ],
 )
 def test_a_bad_saved_state_is_refused(state: dict, message: str) -> None:

@@ -38,17 +38,28 @@ def engine_trace(name: str, dtype: str = "float64") -> tuple[dict[str, np.ndarra
     meta, arrays = INDEX[name], load(name)
     sizes = meta["sizes"]
     spec = ModelSpec(
-        meta["cell"], sizes["D"], sizes["H"], sizes["O"],
-        variant=Variant.parse(meta["variant"]), loss=meta["loss"], dtype=dtype,
+        meta["cell"],
+        sizes["D"],
+        sizes["H"],
+        sizes["O"],
+        variant=Variant.parse(meta["variant"]),
+        loss=meta["loss"],
+        dtype=dtype,
     )
     result = run_trace(
-        spec, group(arrays, "params"), arrays["inputs"], meta["targets"],
-        group(arrays, "initial_state"), meta["truncate"],
+        spec,
+        group(arrays, "params"),
+        arrays["inputs"],
+        meta["targets"],
+        group(arrays, "initial_state"),
+        meta["truncate"],
     )
     return arrays, result
 
 
-def assert_close(what: str, got: np.ndarray | float, want: np.ndarray, tol: float = TOLERANCE) -> None:
+def assert_close(
+    what: str, got: np.ndarray | float, want: np.ndarray, tol: float = TOLERANCE
+) -> None:
     """max |got − want| ≤ tol · max(1, max |want|)."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want)
     assert got.shape == want.shape, f"{what}: shape {got.shape}, reference {want.shape}"

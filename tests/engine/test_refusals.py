@@ -18,8 +18,12 @@ GOOD = make_spec()  # D=2, H=3, O=2, vanilla, MSE
 def runner_with(**changes: object) -> Runner:
     """A vanilla runner on 4 steps, with one argument replaced."""
     args: dict[str, object] = {
-        "spec": GOOD, "params": random_params(GOOD, 0), "inputs": random_inputs(GOOD, 4, 0),
-        "targets": None, "initial_state": None, "truncate": None,
+        "spec": GOOD,
+        "params": random_params(GOOD, 0),
+        "inputs": random_inputs(GOOD, 4, 0),
+        "targets": None,
+        "initial_state": None,
+        "truncate": None,
     }
     args.update(changes)
     return Runner(**args)  # type: ignore[arg-type]
@@ -43,17 +47,28 @@ BAD_INPUT = {
     "inf_input": ({"inputs": [[np.inf, 0.0]] * 4}, "inputs: contains NaN or Inf"),
     "missing_param": ({"params": without_param("R_f")}, "params: missing R_f"),
     "param_of_another_variant": (
-        {"params": with_param("R_ii", np.zeros((3, 3)))}, "params: unexpected R_ii"
+        {"params": with_param("R_ii", np.zeros((3, 3)))},
+        "params: unexpected R_ii",
     ),
     "param_shape_mismatch": (
-        {"params": with_param("W_z", np.zeros((2, 3)))}, "params.W_z: expected shape (3, 2), got (2, 3)"
+        {"params": with_param("W_z", np.zeros((2, 3)))},
+        "params.W_z: expected shape (3, 2), got (2, 3)",
     ),
     "nan_param": ({"params": with_param("p_o", [0.0, np.nan, 0.0])}, "params.p_o: contains NaN"),
     "non_numeric_param": ({"params": with_param("b_V", ["x", "y"])}, "params.b_V: not an array"),
     "targets_of_wrong_length": ({"targets": [None] * 5}, "targets: expected 4 entries"),
-    "target_of_wrong_size": ({"targets": [[1.0], None, None, None]}, "targets[0]: expected 2 numbers"),
-    "inf_target": ({"targets": [[np.inf, 0.0], None, None, None]}, "targets[0]: contains NaN or Inf"),
-    "initial_state_shape": ({"initial_state": {"y": np.zeros(2)}}, "initial_state.y: expected shape"),
+    "target_of_wrong_size": (
+        {"targets": [[1.0], None, None, None]},
+        "targets[0]: expected 2 numbers",
+    ),
+    "inf_target": (
+        {"targets": [[np.inf, 0.0], None, None, None]},
+        "targets[0]: contains NaN or Inf",
+    ),
+    "initial_state_shape": (
+        {"initial_state": {"y": np.zeros(2)}},
+        "initial_state.y: expected shape",
+    ),
     "initial_state_nan": ({"initial_state": {"c": [np.nan] * 3}}, "initial_state.c: contains NaN"),
     "initial_state_unknown": ({"initial_state": {"h": np.zeros(3)}}, "initial_state: unexpected h"),
     "truncate_negative": ({"truncate": -1}, "truncate: expected a positive number of steps"),
@@ -88,8 +103,13 @@ def test_float32_inputs_that_overflow_are_refused_as_inf() -> None:
 @pytest.mark.parametrize(
     ("key", "canonical"),
     [
-        ("vanilla", "vanilla"), ("NP", "NP"), ("CIFG+NP", "NP+CIFG"), (" NOAF + NOG ", "NOG+NOAF"),
-        ("NP+NIAF", "NIAF+NP"), ("FGR+NP", "NP+FGR"), ("NIG+NFG+NOG", "NIG+NFG+NOG"),
+        ("vanilla", "vanilla"),
+        ("NP", "NP"),
+        ("CIFG+NP", "NP+CIFG"),
+        (" NOAF + NOG ", "NOG+NOAF"),
+        ("NP+NIAF", "NIAF+NP"),
+        ("FGR+NP", "NP+FGR"),
+        ("NIG+NFG+NOG", "NIG+NFG+NOG"),
     ],
 )
 def test_variant_keys_parse_to_their_canonical_form(key: str, canonical: str) -> None:
@@ -127,8 +147,10 @@ def test_the_simple_rnn_has_no_variants() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("cell", "gru", "cell: expected one of"), ("loss", "hinge", "loss: expected one of"),
-        ("dtype", "float16", "dtype: expected one of"), ("hidden_size", 0, "hidden_size: expected"),
+        ("cell", "gru", "cell: expected one of"),
+        ("loss", "hinge", "loss: expected one of"),
+        ("dtype", "float16", "dtype: expected one of"),
+        ("hidden_size", 0, "hidden_size: expected"),
         ("input_size", True, "input_size: expected a positive integer"),
     ],
 )
@@ -149,7 +171,9 @@ def test_a_model_spec_refuses_unknown_settings(field: str, value: object, messag
         ("FGR", set(), set(FGR_KEYS)),
     ],
 )
-def test_each_variant_has_exactly_the_parameters_it_uses(key: str, absent: set, present: set) -> None:
+def test_each_variant_has_exactly_the_parameters_it_uses(
+    key: str, absent: set, present: set
+) -> None:
     shapes = param_shapes(make_spec(variant=key))
     assert not absent & set(shapes)
     assert present <= set(shapes)

@@ -32,14 +32,24 @@ MODEL_IDS = [v if c == "lstm" else "rnn" for c, v in MODELS]
 
 
 def make_runner(
-    cell: str = "lstm", variant: str = "vanilla", loss: str = "mse", truncate: int | None = None,
-    length: int = T, sizes: tuple[int, int, int] = (2, 3, 2), seed: int = 0, dtype: str = "float64",
+    cell: str = "lstm",
+    variant: str = "vanilla",
+    loss: str = "mse",
+    truncate: int | None = None,
+    length: int = T,
+    sizes: tuple[int, int, int] = (2, 3, 2),
+    seed: int = 0,
+    dtype: str = "float64",
 ) -> Runner:
     spec = make_spec(cell, variant, loss, sizes, dtype)
     targets = raw_targets(spec, length, (*range(0, length, 2), length - 1), seed)
     return Runner(
-        spec, random_params(spec, seed), random_inputs(spec, length, seed), targets,
-        random_state(spec, seed), truncate,
+        spec,
+        random_params(spec, seed),
+        random_inputs(spec, length, seed),
+        targets,
+        random_state(spec, seed),
+        truncate,
     )
 
 
@@ -71,7 +81,9 @@ def test_stepping_one_step_at_a_time_gives_exactly_the_whole_run(
     whole = make_runner(cell, variant, truncate=truncate)
     whole.run_forward()
     whole.run_backward()
-    trace = run_trace(whole.spec, whole.params, whole.inputs, whole.targets, whole.initial_state, truncate)
+    trace = run_trace(
+        whole.spec, whole.params, whole.inputs, whole.targets, whole.initial_state, truncate
+    )
     for runner in (stepped, whole):
         assert_identical(runner.forward_arrays(), trace.forward, "forward")
         assert_identical(runner.backward_arrays(), trace.backward, "backward")
@@ -105,7 +117,9 @@ def test_rewind_and_seek_replay_identical_forward_frames(cell: str, variant: str
 
 @pytest.mark.parametrize("truncate", [None, 2], ids=["full_bptt", "truncated_k2"])
 @pytest.mark.parametrize(("cell", "variant"), MODELS, ids=MODEL_IDS)
-def test_seek_replays_identical_backward_frames(cell: str, variant: str, truncate: int | None) -> None:
+def test_seek_replays_identical_backward_frames(
+    cell: str, variant: str, truncate: int | None
+) -> None:
     runner = make_runner(cell, variant, truncate=truncate)
     stepped = {f.t: copy.deepcopy(f) for f in (runner.step_backward() for _ in range(T))}
     for t in (3, 0, T - 1, 2):
@@ -177,7 +191,10 @@ def test_cursors_move_as_the_page_expects() -> None:
         (lambda r: r.forward_frame(0), "step 0 has not been computed forward"),
         (lambda r: (r.step_forward(), r.forward_frame(1)), "step 1 has not been computed forward"),
         (lambda r: r.backward_frame(T - 1), f"step {T - 1} has not been computed backward"),
-        (lambda r: (r.step_backward(), r.backward_frame(2)), "step 2 has not been computed backward"),
+        (
+            lambda r: (r.step_backward(), r.backward_frame(2)),
+            "step 2 has not been computed backward",
+        ),
         (lambda r: r.seek(T), f"expected a step in 0..{T - 1}, got {T}"),
         (lambda r: r.seek(-1, "backward"), "expected a step in 0..5, got -1"),
         (lambda r: r.seek(True), "expected a step in 0..5, got True"),
@@ -187,11 +204,21 @@ def test_cursors_move_as_the_page_expects() -> None:
         (lambda r: r.set_truncate(0), "truncate: expected a positive number of steps"),
     ],
     ids=[
-        "stepping_past_the_end", "stepping_back_before_any_step", "stepping_back_past_the_first",
-        "bptt_past_step_0", "frame_before_any_step", "frame_not_yet_computed",
-        "backward_frame_before_bptt", "backward_frame_not_yet_reached", "seek_past_the_end",
-        "seek_below_zero", "seek_to_a_bool", "seek_in_an_unknown_direction",
-        "grads_before_bptt", "state_grads_before_step_0", "truncate_zero",
+        "stepping_past_the_end",
+        "stepping_back_before_any_step",
+        "stepping_back_past_the_first",
+        "bptt_past_step_0",
+        "frame_before_any_step",
+        "frame_not_yet_computed",
+        "backward_frame_before_bptt",
+        "backward_frame_not_yet_reached",
+        "seek_past_the_end",
+        "seek_below_zero",
+        "seek_to_a_bool",
+        "seek_in_an_unknown_direction",
+        "grads_before_bptt",
+        "state_grads_before_step_0",
+        "truncate_zero",
     ],
 )
 def test_cursor_mistakes_are_refused_with_a_clear_message(action, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -199,16 +226,25 @@ def test_cursor_mistakes_are_refused_with_a_clear_message(action, message: str) 
         action(make_runner())
 
 
-EDGE_SIZES = {"T1": (1, (2, 3, 2)), "H1": (4, (2, 1, 2)), "D1": (4, (1, 3, 2)), "all_ones": (1, (1, 1, 1))}
+EDGE_SIZES = {
+    "T1": (1, (2, 3, 2)),
+    "H1": (4, (2, 1, 2)),
+    "D1": (4, (1, 3, 2)),
+    "all_ones": (1, (1, 1, 1)),
+}
 
 
 @pytest.mark.parametrize("edge", EDGE_SIZES)
-@pytest.mark.parametrize(("cell", "variant"), [*(("lstm", v) for v in VARIANTS), ("rnn", "vanilla")])
+@pytest.mark.parametrize(
+    ("cell", "variant"), [*(("lstm", v) for v in VARIANTS), ("rnn", "vanilla")]
+)
 def test_tiny_sizes_run_and_their_gradients_match_finite_differences(
     cell: str, variant: str, edge: str
 ) -> None:
     length, sizes = EDGE_SIZES[edge]
-    runner = make_runner(cell, variant, "cross_entropy" if sizes[2] > 1 else "mse", None, length, sizes)
+    runner = make_runner(
+        cell, variant, "cross_entropy" if sizes[2] > 1 else "mse", None, length, sizes
+    )
     runner.run_forward()
     runner.run_backward()
     grads = runner.grads()

@@ -16,8 +16,12 @@ NAMES = list(TASKS)
 
 def same(a: TaskData, b: TaskData) -> bool:
     arrays = ("inputs", "targets", "labels")
-    return all(np.array_equal(getattr(a, k), getattr(b, k), equal_nan=k == "targets")
-               if getattr(a, k) is not None else getattr(b, k) is None for k in arrays)
+    return all(
+        np.array_equal(getattr(a, k), getattr(b, k), equal_nan=k == "targets")
+        if getattr(a, k) is not None
+        else getattr(b, k) is None
+        for k in arrays
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -51,8 +55,19 @@ def test_a_tasks_targets_are_accepted_by_the_readout(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "length"),
-    [("sine", 7), ("adding", 2), ("adding", 33), ("copy", 2), ("copy", 9), ("chars", 1),
-     ("chars", 25), ("weather", 1), ("weather", 30), ("echo", 1), ("echo", 12)],
+    [
+        ("sine", 7),
+        ("adding", 2),
+        ("adding", 33),
+        ("copy", 2),
+        ("copy", 9),
+        ("chars", 1),
+        ("chars", 25),
+        ("weather", 1),
+        ("weather", 30),
+        ("echo", 1),
+        ("echo", 12),
+    ],
 )
 def test_length_sets_the_number_of_time_steps(name: str, length: int) -> None:
     task = make_task(name, seed=0, length=length)
@@ -62,8 +77,12 @@ def test_length_sets_the_number_of_time_steps(name: str, length: int) -> None:
 @pytest.mark.parametrize(
     ("name", "where"),
     [
-        ("sine", "every"), ("chars", "every"), ("echo", "every"),
-        ("adding", "last"), ("copy", "last"), ("weather", "last"),
+        ("sine", "every"),
+        ("chars", "every"),
+        ("echo", "every"),
+        ("adding", "last"),
+        ("copy", "last"),
+        ("weather", "last"),
     ],
 )
 def test_targets_sit_at_every_step_or_only_at_the_last(name: str, where: str) -> None:
@@ -176,7 +195,9 @@ def test_echo_takes_one_input_and_answers_a_decaying_sequence(decay: float) -> N
         pytest.param("sine", {"amplitude": 2}, "unknown option 'amplitude'", id="unknown option"),
         pytest.param("sine", {"length": 0}, r"sine\.length.*\[2, 2000\]", id="length zero"),
         pytest.param("sine", {"length": 10**6}, r"sine\.length", id="length over the limit"),
-        pytest.param("sine", {"length": 2.5}, "length: expected an integer", id="fractional length"),
+        pytest.param(
+            "sine", {"length": 2.5}, "length: expected an integer", id="fractional length"
+        ),
         pytest.param("sine", {"period": math.nan}, r"sine\.period", id="NaN period"),
         pytest.param("sine", {"noise": "lots"}, r"sine\.noise: expected a number", id="text noise"),
         pytest.param("copy", {"length": 1}, r"copy\.delay \(length − 2\)", id="copy too short"),
@@ -186,7 +207,9 @@ def test_echo_takes_one_input_and_answers_a_decaying_sequence(decay: float) -> N
         pytest.param("echo", {"decay": 1.5}, r"echo\.decay", id="growing echo"),
     ],
 )
-def test_bad_task_options_are_refused_naming_the_option(name: str, kwargs: dict, message: str) -> None:
+def test_bad_task_options_are_refused_naming_the_option(
+    name: str, kwargs: dict, message: str
+) -> None:
     options = {"seed": 0, **kwargs}
     with pytest.raises(ValueError, match=message):
         make_task(name, **options)

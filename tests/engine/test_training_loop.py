@@ -29,7 +29,9 @@ def sine_task(spec: ModelSpec) -> tuple[np.ndarray, Targets]:
     return inputs, make_targets(raw, spec.loss, T, spec.output_size)
 
 
-def train(spec: ModelSpec, config: TrainConfig, updates: int, seed: int = 1) -> tuple[Trainer, list[UpdateMetrics]]:
+def train(
+    spec: ModelSpec, config: TrainConfig, updates: int, seed: int = 1
+) -> tuple[Trainer, list[UpdateMetrics]]:
     inputs, targets = sine_task(spec)
     trainer = Trainer(spec, init_params(spec, seed), inputs, targets, config)
     return trainer, list(trainer.run(updates))
@@ -37,7 +39,9 @@ def train(spec: ModelSpec, config: TrainConfig, updates: int, seed: int = 1) -> 
 
 CONFIGS = {
     "adam_clip_norm": TrainConfig("adam", 0.05, clip="norm", clip_threshold=1.0),
-    "sgd_momentum_clip_value": TrainConfig("sgd", 0.1, momentum=0.9, clip="value", clip_threshold=0.5),
+    "sgd_momentum_clip_value": TrainConfig(
+        "sgd", 0.1, momentum=0.9, clip="value", clip_threshold=0.5
+    ),
     "adam_truncated_k2": TrainConfig("adam", 0.05, clip=None, truncate=2),
 }
 MODELS = {"lstm": ("lstm", "vanilla"), "lstm_FGR": ("lstm", "FGR"), "rnn": ("rnn", "vanilla")}

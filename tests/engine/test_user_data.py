@@ -34,8 +34,9 @@ def test_user_sequence_with_labels_counts_classes_and_feeds_the_readout() -> Non
 
 
 def test_user_sequence_takes_the_class_count_from_output_names() -> None:
-    task = user_sequence(np.eye(2), labels=[0, 1], loss="cross_entropy",
-                         output_names=["no", "yes", "maybe"])
+    task = user_sequence(
+        np.eye(2), labels=[0, 1], loss="cross_entropy", output_names=["no", "yes", "maybe"]
+    )
     assert task.output_size == 3
 
 
@@ -50,8 +51,11 @@ def test_user_sequence_takes_the_class_count_from_output_names() -> None:
         pytest.param({"inputs": [[math.inf], [1.0]]}, r"inputs\[0\]\[0\]", id="Inf input"),
         pytest.param({"targets": [[1.0]]}, r"targets: expected shape \(2, O\)", id="short targets"),
         pytest.param({"targets": [[1.0], [math.inf]]}, "targets: contains Inf", id="Inf target"),
-        pytest.param({"targets": [[1.0, NAN], [1.0, 2.0]]}, r"targets\[0\]: partly NaN",
-                     id="partly NaN target row"),
+        pytest.param(
+            {"targets": [[1.0, NAN], [1.0, 2.0]]},
+            r"targets\[0\]: partly NaN",
+            id="partly NaN target row",
+        ),
         pytest.param({"targets": None}, "needs targets", id="mse without targets"),
         pytest.param({"loss": "hinge"}, "loss", id="unknown loss"),
     ],
@@ -111,15 +115,25 @@ def test_csv_can_carry_class_labels_for_cross_entropy() -> None:
         pytest.param("x,target\n", "no data rows", id="header only"),
         pytest.param("x,target\n1,2\n3\n", "row 3: expected 2 cells", id="short row"),
         pytest.param("x,target\n1,2,3\n", "row 2: expected 2 cells", id="long row"),
-        pytest.param("x,target\n1,2\nabc,3\n", r"row 3, column 1 \('x'\): 'abc' is not a number",
-                     id="not a number"),
-        pytest.param("x,target\nnan,1\n", r"row 2, column 1 \('x'\): 'nan' is not a finite",
-                     id="NaN input"),
-        pytest.param("x,target\n1,inf\n", r"row 2, column 2 \('target'\): 'inf' is not a finite",
-                     id="Inf target"),
+        pytest.param(
+            "x,target\n1,2\nabc,3\n",
+            r"row 3, column 1 \('x'\): 'abc' is not a number",
+            id="not a number",
+        ),
+        pytest.param(
+            "x,target\nnan,1\n", r"row 2, column 1 \('x'\): 'nan' is not a finite", id="NaN input"
+        ),
+        pytest.param(
+            "x,target\n1,inf\n",
+            r"row 2, column 2 \('target'\): 'inf' is not a finite",
+            id="Inf target",
+        ),
         pytest.param("x,target\n,1\n", r"row 2, column 1 \('x'\): empty", id="empty input"),
-        pytest.param("x,target1,target2\n1,2,\n", r"row 2, column 3 \('target2'\): empty while",
-                     id="partly empty targets"),
+        pytest.param(
+            "x,target1,target2\n1,2,\n",
+            r"row 2, column 3 \('target2'\): empty while",
+            id="partly empty targets",
+        ),
         pytest.param("x,foo\n1,2\n", r"column 2 \('foo'\) is neither", id="unnamed role"),
         pytest.param("x,x\n1,2\n", "repeats the name", id="duplicate column"),
         pytest.param("x,,target\n1,2,3\n", "column 2 has no name", id="nameless column"),
@@ -148,15 +162,18 @@ def test_csv_longer_than_max_rows_is_refused() -> None:
 
 def test_csv_wider_than_max_columns_is_refused() -> None:
     header = ",".join(f"x{k}" for k in range(300)) + ",target\n"
-    with pytest.raises(ValueError, match="300 columns|301 columns"):
+    with pytest.raises(ValueError, match="301 columns, more than the limit of 256"):
         parse_csv(header + ",".join(["1"] * 301) + "\n")
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("x,target\n1,0.5\n", r"row 2, column 'target': 0.5 is not a class label",
-                     id="fractional label"),
+        pytest.param(
+            "x,target\n1,0.5\n",
+            r"row 2, column 'target': 0.5 is not a class label",
+            id="fractional label",
+        ),
         pytest.param("x,target\n1,-1\n", r"row 2, column 'target': -1 is not", id="negative label"),
         pytest.param("x,t1,t2\n1,0,1\n", "exactly one target column", id="two label columns"),
     ],

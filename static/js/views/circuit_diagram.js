@@ -4,16 +4,16 @@
 // h and ⊙ o to y(t), which leaves right to the readout and loops back as the next step's input.
 
 import { DiagramBase } from "./diagram_base.js";
-import { LSTM_VALUES, LSTM_DELTAS } from "./notation.js";
+import { LSTM_VALUES, LSTM_DELTAS } from "./diagram_notation.js";
 import { group, wire, branchDot, mulNode, sumNode, sigmaNode, actBox, oneMinusNode, letterNode,
   caption } from "./svg_kit.js";
 
 // Grid (viewBox units ≈ px at 600 px wide). Columns: forget, input, block input, output, readout.
-const W = 600;
+const W = 640;
 const H = 492;
 const HW = 84; // highway
-const X = { f: 165, i: 255, z: 350, o: 450, mulzi: 302, read: 535, loop: 585, peep: 100 };
-const Y = { mid: 196, hbox: 138, act: 318, sum: 374, fgr: 398, xbus: 420, ybus: 444, loop: 470 };
+const X = { f: 165, i: 255, z: 350, o: 446, mulzi: 302, read: 560, loop: 632, peep: 100 };
+const Y = { mid: 196, hbox: 138, act: 318, sum: 374, fgr: 404, xbus: 422, ybus: 446, loop: 472 };
 const CIFG_Y = 215; // the "1 −" node on the forget column
 const PEEP_I_Y = 250; // where c(t−1)'s peephole to i turns right
 
@@ -196,7 +196,7 @@ export class CircuitDiagram extends DiagramBase {
     const y = group(L, "y", "wire-probe");
     wire(y, [[hasO ? x + 10 : x, Y.mid], [X.read, Y.mid]], { arrow: false });
     this.bind(y, { q: "y", dq: "dy", label: { x: x + 16, y: Y.mid - 8 },
-      strip: { x: x + 16, y: Y.mid + 7 }, name: "block output y(t)" });
+      strip: { follow: true }, name: "block output y(t)" });
     // y(t) loops back (time lag) to become the next step's y(t−1).
     const loop = group(L, "y-loop", "wire-probe");
     wire(loop, [[X.read, Y.mid], [X.loop, Y.mid], [X.loop, Y.loop], [6, Y.loop], [6, Y.ybus],
@@ -204,47 +204,46 @@ export class CircuitDiagram extends DiagramBase {
     branchDot(loop, X.read, Y.mid);
     this.bind(loop, { q: null, dq: "dy_from_next", label: { x: X.loop - 6, y: Y.loop - 8, anchor: "end" },
       lag: true, name: "y(t) → step t+1, where it is y(t−1) (time lag)" });
-    caption(L, 300, Y.loop + 16, "y(t) comes back as y(t−1) at step t+1 (dotted: time lag)",
+    caption(L, W / 2, Y.loop + 16, "y(t) comes back as y(t−1) at step t+1 (dotted: time lag)",
       { "text-anchor": "middle", class: "caption end-label" });
   }
 
-  /** Readout: v = V y + b_V, ŷ = v (MSE) or softmax(v). */
+  /** Readout: v = V y + b_V, ŷ = v (MSE) or softmax(v); kept above the output gate's labels. */
   _readout(L) {
     const x = X.read;
     const tap = group(L, "readout-in", "wire-probe");
-    wire(tap, [[x, Y.mid], [x, 230]]);
-    this.bind(tap, { q: "y", dq: "dy_readout", label: { x: x + 6, y: 222, when: "backward" },
+    wire(tap, [[x, Y.mid], [x, 209]]);
+    this.bind(tap, { q: "y", dq: "dy_readout", label: { x: x - 20, y: 224, anchor: "end", when: "backward" },
       name: "y(t) into the readout (weighted by V)" });
-    const box = actBox(L, "readout-v", x, 242, "V", { w: 30, h: 22, kind: "readout" });
+    const box = actBox(L, "readout-v", x, 220, "V", { w: 30, h: 22, kind: "readout" });
     this.bind(box, { q: "v", dq: "dv", name: "readout v = V y + b_V" });
     const vw = group(L, "v", "wire-probe");
-    wire(vw, [[x, 253], [x, 282]]);
-    this.bind(vw, { q: "v", dq: "dv", label: { x: x + 6, y: 272 } });
-    this.bind(letterNode(L, "y-hat", x, 294, "ŷ"), { q: "y_hat", dq: null,
-      label: { x, y: 323, anchor: "middle" }, name: "prediction ŷ(t)" });
+    wire(vw, [[x, 231], [x, 270]]);
+    this.bind(vw, { q: "v", dq: "dv", label: { x: x - 6, y: 254, anchor: "end" } });
+    this.bind(letterNode(L, "y-hat", x, 282, "ŷ"), { q: "y_hat", dq: null,
+      label: { x, y: 311, anchor: "middle" }, name: "prediction ŷ(t)" });
     const target = group(L, "target", "target");
-    this.bind(target, { q: "target", label: { x, y: 338, anchor: "middle" } });
+    this.bind(target, { q: "target", label: { x, y: 326, anchor: "middle" } });
   }
 
-  /** FGR: every gate also gets i(t−1), f(t−1), o(t−1) (dotted: time lag) through R_ab. */
+  /**
+   * FGR: every gate also gets i(t−1), f(t−1), o(t−1) (dotted: time lag) through the nine R_ab.
+   * One dotted bus under the units, fed from the right where the three values are tagged.
+   */
   _fgr(L, hasI, hasF, hasO) {
     const gates = ["i", "f", "o"].filter((u, k) => [hasI, hasF, hasO][k]);
     const bus = group(L, "fgr", "fgr");
-    const xr = X.read - 42;
-    wire(bus, [[xr, Y.fgr], [X.f + 18, Y.fgr]], { style: "lag", arrow: false });
+    const xr = X.loop - 8;
+    wire(bus, [[xr, Y.fgr], [X.f + 18, Y.fgr]], { style: "lag fgr", arrow: false });
     for (const u of gates) {
       const g = group(bus, `fgr-${u}`, "fgr-stub");
-      wire(g, [[X[u] + 18, Y.fgr], [X[u] + 18, Y.sum], [X[u] + 11, Y.sum]], { style: "lag" });
+      wire(g, [[X[u] + 18, Y.fgr], [X[u] + 18, Y.sum], [X[u] + 11, Y.sum]], { style: "lag fgr" });
       branchDot(g, X[u] + 18, Y.fgr);
     }
-    // Sources on the right: one tagged line per gate of step t−1.
     ["i", "f", "o"].forEach((u, k) => {
-      const y = Y.fgr - 22 + 14 * k;
-      const src = group(L, `${u}-prev`, "wire-probe");
-      wire(src, [[X.read + 4, y], [xr + 8, y], [xr, Y.fgr]], { style: "lag", arrow: false });
-      this.bind(src, { q: `${u}_prev`, label: { x: X.read + 6, y: y + 4 },
-        name: `${u}(t−1): gate ${u} of the previous step (FGR, through R_${u}i, R_${u}f, R_${u}o)` });
+      const src = group(L, `${u}-prev`, "label-probe");
+      this.bind(src, { q: `${u}_prev`, label: { x: xr, y: Y.fgr - 38 + 13 * k, anchor: "end" }, lag: true,
+        name: `${u}(t−1): gate ${u} of the previous step, into every gate (FGR, R_${u}i R_${u}f R_${u}o)` });
     });
-    caption(L, xr - 4, Y.fgr - 6, "gate recurrence", { "text-anchor": "end", class: "caption end-label" });
   }
 }

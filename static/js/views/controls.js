@@ -76,7 +76,7 @@ export class Controls {
     s.time.max = Math.max(0, T - 1);
     setValue(s.time, state.t);
     s.timeLabel.textContent = `t = ${state.t} / ${T - 1}`;
-    s.play.textContent = playing ? "⏸" : "▶";
+    s.play.textContent = playing ? "❚❚" : "▶";
     s.play.classList.toggle("on", playing);
     setValue(s.speed, state.speed);
     s.speedLabel.textContent = `${state.speed}/s`;

@@ -5,7 +5,7 @@
 // onHover callback and a "dg-unit" DOM event when a strip cell is clicked.
 
 import { el, addMarkers, newPrefix, fmt, colorFor, isDark, gradientCss, Tooltip } from "./svg_kit.js";
-import { lookup } from "./notation.js";
+import { lookup } from "./diagram_notation.js";
 
 const STRIP_MAX_W = 60; // px: long hidden vectors shrink their cells instead of growing the strip
 const STRIP_CELL = 9;
@@ -96,7 +96,7 @@ export class DiagramBase {
     if (dq) g.dataset.dq = dq;
     g.classList.add("probe");
     const probe = { g, q, dq, name, labelEl: null, stripEl: null, when: label?.when || null,
-      follow: Boolean(strip?.follow) };
+      follow: strip?.follow || false };
     if (label) {
       probe.labelEl = el("text", { x: label.x, y: label.y, "text-anchor": label.anchor || "start",
         class: `vlabel${lag ? " lag" : ""}` }, g);
@@ -155,15 +155,22 @@ export class DiagramBase {
       }
       if (p.stripEl) {
         this._renderStrip(p.stripEl, arr, fam, meta?.len ? -1 : f?.unit ?? 0);
-        if (p.follow && p.labelEl) this._placeAfter(p.stripEl, p.labelEl);
+        if (p.follow && p.labelEl) this._placeAfter(p.stripEl, p.labelEl, p.follow);
       }
     }
   }
 
-  /** Put a strip just right of its label's text (text width is only known once rendered). */
-  _placeAfter(stripEl, labelEl) {
+  /**
+   * Put a strip just right of its label's text, or under it (follow = "below"); the text's
+   * width is only known once rendered.
+   */
+  _placeAfter(stripEl, labelEl, follow) {
     if (labelEl.style.display === "none" || !this.svg.isConnected) return;
     const bb = labelEl.getBBox();
+    if (follow === "below") {
+      stripEl.setAttribute("transform", `translate(${bb.x.toFixed(1)},${(bb.y + bb.height + 2).toFixed(1)})`);
+      return;
+    }
     const anchorEnd = labelEl.getAttribute("text-anchor") === "end";
     const x = anchorEnd ? bb.x - 6 - stripEl.getBBox().width : bb.x + bb.width + 5;
     stripEl.setAttribute("transform", `translate(${x.toFixed(1)},${(bb.y + bb.height / 2 - 4.5).toFixed(1)})`);

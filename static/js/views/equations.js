@@ -117,7 +117,11 @@ export class EquationsView {
         try {
           values = r.fill(ctx);
         } catch (error) {
-          // A missing key (a frame from another variant in flight) shows n/a, not a crash.
+          // A key missing from a frame (one rebuilt from the trace, or from another variant
+          // still in flight) shows n/a for that row; anything else is a bug and is thrown.
+          if (!(error instanceof TypeError)) throw error;
+          if (!this._warned) console.warn("equations: incomplete frame:", error.message);
+          this._warned = true;
           values = {};
         }
       }

@@ -122,8 +122,8 @@ function lossRow(loss) {
 
 // ------------------------------------------------------------------ LSTM backward
 /** Σ_b R_abᵀ δb̄(t+1) for unit j: FGR's error into gate a from the gates of step t+1. */
-function fgrExtra(a, { P, j, dn }) {
-  if (!P || !dn) return 0;
+function fgrExtra(a, { P, j, dn, s }) {
+  if (!s.gate_recurrence || !P || !dn) return 0;
   return FGR.reduce((sum, b) => sum + colDot(P[`R_${a}${b}`], j, dn[`d${b}_bar`]), 0);
 }
 

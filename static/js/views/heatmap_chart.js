@@ -4,7 +4,7 @@
 // and the data is redrawn only when new frames arrived (and, while playing, within a budget).
 
 import { SYMLOG, PLOT_CONFIG, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf, plotly,
-  timeBins } from "./plot_util.js";
+  timeBins, watchWidth } from "./plot_util.js";
 
 const MAX_COLS = 360; // time columns drawn; longer sequences are averaged into bins
 
@@ -43,7 +43,9 @@ export class HeatmapChart {
     this.plot.className = "plot";
     this.el.appendChild(this.plot);
     this.cursor = new Cursor(this.plot);
-    this.budget = new RenderBudget(150);
+    this.budget = new RenderBudget(300);
+    this.width = 0;
+    watchWidth(this.plot, (w) => { this.width = w; });
     this.onSelect = onSelect;
     this._sig = null;
     this._drawn = false;
@@ -65,7 +67,7 @@ export class HeatmapChart {
     const src = mode === "backward" ? "bwd" : "fwd";
     const m = store.meta;
     return `${m.cell}|${JSON.stringify(m.structure)}|${m.T}|${m.H}|${mode}|${unit}|` +
-      `${store.version[src]}|${this.plot.clientWidth}`;
+      `${store.version[src]}|${this.width}`;
   }
 
   _wrangle({ store, mode, unit }) {
@@ -90,8 +92,10 @@ export class HeatmapChart {
     const layout = baseLayout({
       height: n * rowPx + (n - 1) * 8 + 58,
       margin: { l: 64, r: 78, t: 10, b: 40 },
-      xaxis: { range: [-0.5, Math.max(T, 1) - 0.5], title: { text: binned ? "time step t (binned)" : "time step t", standoff: 6 },
-        zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
+      // The time axis sits under the last row, shared by all of them.
+      xaxis: { range: [-0.5, Math.max(T, 1) - 0.5], anchor: n > 1 ? `y${n}` : "y",
+        title: { text: binned ? "time step t (binned)" : "time step t", standoff: 6 },
+        zeroline: false, showgrid: false, ticks: "outside", ticklen: 3, fixedrange: true },
       shapes: [],
     });
     const families = [...new Set(panels.map((p) => p.family))];
@@ -125,7 +129,8 @@ export class HeatmapChart {
           colorbar: { ...bar, ...SYMLOG.ticks(), title: { text: "δ", side: "top" } } };
       } else {
         const [cmin, cmax] = RANGES[fam];
-        layout[name] = { colorscale: colorscaleOf(fam), cmin, cmax, colorbar: bar };
+        layout[name] = { colorscale: colorscaleOf(fam), cmin, cmax,
+          colorbar: { ...bar, tickvals: [cmin, (cmin + cmax) / 2, cmax] } };
       }
     });
     plotly().react(this.plot, traces, layout, PLOT_CONFIG);

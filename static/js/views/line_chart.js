@@ -3,7 +3,8 @@
 // draw arrives as named series (built by chart_series.js from the trace store).
 // update(data) → _wrangle → _render; Plotly.react with new arrays only when the data changed.
 
-import { PLOT_CONFIG, RenderBudget, Cursor, baseLayout, decimateMinMax, plotly } from "./plot_util.js";
+import { PLOT_CONFIG, RenderBudget, Cursor, baseLayout, decimateMinMax, plotly,
+  watchWidth } from "./plot_util.js";
 
 const MAX_POINTS = 600; // per series; min/max decimation above that keeps spikes visible
 
@@ -24,18 +25,21 @@ export class LineChart {
     this.empty.className = "chart-empty";
     this.el.appendChild(this.empty);
     this.cursor = new Cursor(this.plot);
-    this.budget = new RenderBudget(150);
+    this.budget = new RenderBudget(250);
     this._sig = null;
+    this.width = 0;
+    watchWidth(this.plot, (w) => { this.width = w; });
   }
 
   /**
-   * data: {series: [{name, x, y, row, color, width, dash, fill, legend}], signature, t,
-   * xRange, playing, emptyText}. `signature` changes whenever the series do.
+   * data: {signature, build() → {series: [{name, x, y, row, color, width, dash, fill}], xRange,
+   * emptyText}, t, playing}. `signature` changes whenever the series would; build() runs only
+   * when a redraw is due, so an unchanged chart costs nothing per frame.
    */
   update(data) {
-    const sig = `${data.signature}|${this.plot.clientWidth}`;
+    const sig = `${data.signature}|${this.width}`;
     if (sig !== this._sig && this.budget.due(performance.now(), data.playing)) {
-      const model = this._wrangle(data);
+      const model = this._wrangle(data.build());
       this.budget.spend(() => this._render(model));
       this._sig = sig;
     }
@@ -50,13 +54,26 @@ export class LineChart {
       // truncation) and are left as gaps rather than faked as tiny numbers.
       const y = row.log ? s.y.map((v) => (v !== null && v > 0 ? v : null)) : s.y;
       const d = decimateMinMax(s.x, y, MAX_POINTS);
-      return { ...s, x: d.x, y: d.y };
+      const points = y.reduce((n, v) => (v !== null && Number.isFinite(v) ? n + 1 : n), 0);
+      return { ...s, x: d.x, y: d.y, points };
     });
     const hasData = out.some((s) => s.y.some((v) => v !== null && Number.isFinite(v)));
-    return { series: out, xRange, hasData, emptyText };
+    // Decades spanned per log row: labels per decade when wide, plain numbers when narrow
+    // (Plotly's default in between labels 0.5 as a bare "5").
+    const decades = rows.map((row, k) => {
+      if (!row.log) return null;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const s of out) {
+        if ((s.row || 0) !== k) continue;
+        for (const v of s.y) if (v !== null && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      }
+      return hi > lo ? Math.log10(hi / lo) : 0;
+    });
+    return { series: out, xRange, hasData, emptyText, decades };
   }
 
-  _render({ series, xRange, hasData, emptyText }) {
+  _render({ series, xRange, hasData, emptyText, decades }) {
     const { rows, xTitle, height, legend } = this.options;
     const n = rows.length;
     const gap = 0.09;
@@ -66,7 +83,7 @@ export class LineChart {
       showlegend: legend,
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 } },
       margin: { l: 58, r: 12, t: legend ? 28 : 10, b: 36 },
-      xaxis: { title: { text: xTitle, standoff: 4 }, range: xRange || undefined,
+      xaxis: { title: { text: xTitle, standoff: 4 }, range: xRange || undefined, anchor: n > 1 ? `y${n}` : "y",
         autorange: xRange ? false : true, zeroline: false, gridcolor: "#eef0f4" },
     });
     rows.forEach((row, k) => {
@@ -78,10 +95,13 @@ export class LineChart {
         zerolinecolor: "#d6dae2", range: row.range || undefined, exponentformat: "power",
         fixedrange: true,
       };
+      if (row.log && decades[k] >= 2) layout[name].dtick = 1;
+      else if (row.log) layout[name].tickformat = ".2~g";
     });
     const traces = series.map((s) => ({
       type: "scatter",
-      mode: s.mode || "lines",
+      // A line needs two points: with few steps computed, markers make the data visible.
+      mode: s.mode || (s.points < 3 ? "lines+markers" : "lines"),
       name: s.name,
       x: s.x,
       y: s.y,

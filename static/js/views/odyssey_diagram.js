@@ -1,8 +1,264 @@
+// The "Space Odyssey type" LSTM diagram (Greff et al. 2017, Fig. 1): the cell sits in the
+// centre with its self-recurrence through ⊙ f (dotted: time lag); the block input is below it,
+// the three gates around it; every unit receives x(t) and, dotted, y(t−1); the new cell value
+// rises through h and ⊙ o to leave at the top as y(t). Peepholes (blue) run from the cell to
+// the gates. The legend repeats the figure's symbols.
+
 import { DiagramBase } from "./diagram_base.js";
-import { LSTM_VALUES, LSTM_DELTAS } from "./notation.js";
+import { LSTM_VALUES, LSTM_DELTAS } from "./diagram_notation.js";
+import { el, group, wire, branchDot, mulNode, sumNode, actBox, actCircle, oneMinusNode, letterNode,
+  caption } from "./svg_kit.js";
+import { drawLegend } from "./odyssey_legend.js";
+
+const W = 600;
+const H = 520;
+const C = { x: 270, y: 218, r: 24 }; // the cell
+const P = {
+  mulf: [185, 218], f: [112, 218], z: [270, 352], muli: [270, 290], i: [420, 290],
+  h: [270, 150], mulo: [270, 92], o: [420, 92], branch: [270, 52], v: [195, 52], yhat: [125, 52],
+};
+const R = 15; // unit circles
+const FGR = { top: 12, right: 590, bottom: 426, left: 8 };
+const UNDER = 426; // lowest free row, under the block input's input labels
+
 export class OdysseyDiagram extends DiagramBase {
   constructor(container, opts = {}) {
-    super(container, opts, { name: "odyssey", title: "odyssey", viewBox: [600, 480], values: LSTM_VALUES, deltas: LSTM_DELTAS });
+    super(container, opts, { name: "odyssey", title: "Space Odyssey type (Greff et al., Fig. 1)",
+      viewBox: [W, H], values: LSTM_VALUES, deltas: LSTM_DELTAS });
   }
-  _draw() {}
+
+  _draw(s) {
+    const L = this.layer;
+    const hasI = s.input_gate;
+    const hasF = s.forget_gate;
+    const hasO = s.output_gate;
+    if (s.gate_recurrence) this._fgr(L);
+    if (s.peepholes) this._peepholes(L, hasI, hasF && !s.coupled, hasO);
+    this._cellLoop(L, s);
+    this._blockInput(L, s, hasI);
+    if (hasI) this._gate(L, "i", "input gate", { side: "below", to: [[P.i[0] - R, P.i[1]], [P.muli[0] + 10, P.muli[1]]] });
+    if (hasF && !s.coupled) {
+      this._gate(L, "f", "forget gate", { side: "left", to: [[P.f[0] + R, P.f[1]], [P.mulf[0] - 10, P.mulf[1]]] });
+    }
+    if (s.coupled) this._coupled(L);
+    this._output(L, s, hasO);
+    if (hasO) this._gate(L, "o", "output gate", { side: "above", to: [[P.o[0] - R, P.o[1]], [P.mulo[0] + 10, P.mulo[1]]] });
+    this._readout(L);
+    drawLegend(L, 14, 438, W - 28, 78);
+  }
+
+  /** The cell (a sum over its inputs) and its self-recurrence through ⊙ f. */
+  _cellLoop(L, s) {
+    const [mx, my] = P.mulf;
+    const hasF = s.forget_gate;
+    // Out of the cell, round the loop (dotted: c(t) is next step's c(t−1)), into ⊙ f.
+    const out = group(L, "c-loop-out", "wire-probe");
+    wire(out, [], { style: "lag", arrow: false, d: `M${C.x - 16},${C.y + 18} Q${C.x - 22},${my + 74} ${mx + 30},${my + 74}` });
+    this.bind(out, { q: null, dq: "dc_from_next", label: { x: mx - 62, y: my + 109 }, lag: true,
+      name: "c(t) → step t+1 (time lag)" });
+    const back = group(L, "c-prev", "wire-probe");
+    const endY = hasF ? my + 11 : my;
+    wire(back, [], { style: "lag", d: hasF ? `M${mx + 30},${my + 74} Q${mx},${my + 74} ${mx},${endY}`
+      : `M${mx + 30},${my + 74} Q${mx},${my + 74} ${mx},${my} L${C.x - C.r},${my}` });
+    this.bind(back, { q: "c_prev", dq: hasF ? "dc_hw" : "dc", label: { x: mx - 62, y: my + 93 },
+      lag: true, strip: { follow: true }, name: "c(t−1): the cell's own value one step back (time lag)" });
+    if (hasF) {
+      const kept = group(L, "c-kept", "wire-probe");
+      wire(kept, [[mx + 10, my], [C.x - C.r - 1, my]]);
+      this.bind(kept, { q: "cf", dq: "dc" });
+      this.bind(mulNode(L, "mul-f", mx, my), { q: "cf", dq: "dc", name: "⊙ forgetting: c(t−1) ⊙ f" });
+    }
+    const cell = sumNode(L, "cell", C.x, C.y, C.r);
+    cell.classList.add("cell");
+    this.bind(cell, { q: "c", dq: "dc", label: { x: C.x + C.r + 8, y: C.y + 4 }, strip: { follow: true },
+      name: "cell c(t) = z ⊙ i + c(t−1) ⊙ f (sum over all inputs)" });
+    caption(L, C.x + C.r + 8, C.y - 10, "cell", { class: "caption unit-name" });
+  }
+
+  /** Block input z = g(z̄) below the cell, fed from below; with i it meets ⊙ i first. */
+  _blockInput(L, s, hasI) {
+    const [x, y] = P.z;
+    const g = group(L, "z", "unit");
+    this._inputStubs(g, x, y, "block", true);
+    const [mx, my] = P.muli;
+    const out = group(g, "z-out", "wire-probe");
+    wire(out, [[x, y - R], [x, hasI ? my + 10 : C.y + C.r + 1]]);
+    this.bind(out, { q: "z", dq: "d_z" });
+    const fnKey = s.input_activation ? "z-act" : "identity-g";
+    const unit = s.input_activation ? actCircle(g, fnKey, x, y, "tanh", "g", R)
+      : sumNode(g, fnKey, x, y, R);
+    this.bind(unit, { q: "z", dq: "dz_bar", name: `block input z = ${s.input_activation ? "g(z̄), g = tanh" : "z̄ (identity)"}` });
+    this._unitLabels(g, "z", x + R + 22, y + 2, "block input");
+    if (!s.input_activation) caption(g, x - R - 6, y + 4, "identity", { "text-anchor": "end", class: "caption identity" });
+    if (hasI) {
+      const zi = group(L, "zi", "wire-probe");
+      wire(zi, [[mx, my - 10], [C.x, C.y + C.r + 1]]);
+      this.bind(zi, { q: "zi", dq: "dc", label: { x: mx + 7, y: my - 22 } });
+      this.bind(mulNode(L, "mul-i", mx, my), { q: "zi", dq: "dc", name: "⊙ writing: z ⊙ i" });
+    }
+  }
+
+  /** A gate unit (σ) with its own x(t) / y(t−1) inputs, its output wire to `to`. */
+  _gate(L, u, name, { side, to }) {
+    const [x, y] = P[u];
+    const g = group(L, u, "unit");
+    this._inputStubs(g, x, y, side, false);
+    const out = group(g, `${u}-out`, "wire-probe");
+    wire(out, to);
+    this.bind(out, { q: u, dq: `d_${u}` });
+    this.bind(actCircle(g, `${u}-act`, x, y, "sigmoid", null, R), { q: u, dq: `d${u}_bar`,
+      name: `${name} ${u} = σ(${LSTM_VALUES[`${u}_bar`].sym}), gate activation` });
+    if (side === "left") this._unitLabels(g, u, x, y + R + 18, name, "middle");
+    else this._unitLabels(g, u, x + R + 8, y + 12, name, "start");
+  }
+
+  /** Two-line label: pre-activation and activation (with strip), plus the unit's name. */
+  _unitLabels(g, u, x, y, name, anchor = "start") {
+    const pre = group(g, `${u}-pre`, "label-probe");
+    this.bind(pre, { q: `${u}_bar`, dq: `d${u}_bar`, label: { x, y, anchor } });
+    const post = group(g, `${u}-val`, "label-probe");
+    this.bind(post, { q: u, dq: `d_${u}`, label: { x, y: y + 15, anchor }, strip: { follow: true } });
+    const [ux, uy] = P[u];
+    if (u === "f") caption(g, ux, uy - R - 10, name, { class: "caption unit-name", "text-anchor": "middle" });
+    else caption(g, x, y - 16, name, { class: "caption unit-name" });
+  }
+
+  /**
+   * x(t) (solid, weighted) and y(t−1) (dotted, weighted, time lag) into a unit. The block
+   * input's pair carries the value labels; the gates' pairs only say what they are.
+   */
+  _inputStubs(g, x, y, side, labelled) {
+    const o = 13; // how far apart the two inputs land on the circle
+    const geo = {
+      block: { xs: [[x - 44, y + 48], [x - o * 0.6, y + R - 2]], ys: [[x + 44, y + 48], [x + o * 0.6, y + R - 2]] },
+      above: { xs: [[x - 24, y - 52], [x - 6, y - R + 1]], ys: [[x + 24, y - 52], [x + 6, y - R + 1]] },
+      below: { xs: [[x - 24, y + 52], [x - 6, y + R - 1]], ys: [[x + 24, y + 52], [x + 6, y + R - 1]] },
+      left: { xs: [[x - 56, y - 22], [x - R + 1, y - 6]], ys: [[x - 56, y + 22], [x - R + 1, y + 6]] },
+    }[side];
+    const xg = group(g, labelled ? "x" : null, "wire-probe");
+    wire(xg, geo.xs, { style: "solid weighted" });
+    const yg = group(g, labelled ? "y-prev" : null, "wire-probe");
+    wire(yg, geo.ys, { style: "lag weighted" });
+    const [[xx, xy]] = geo.xs;
+    const [[yx, yy]] = geo.ys;
+    if (labelled) {
+      this.bind(xg, { q: "x", dq: "dx", label: { x: xx - 4, y: xy + 14, anchor: "end" },
+        name: "input x(t) into every unit (weighted by W_z, W_i, W_f, W_o)" });
+      this.bind(yg, { q: "y_prev", label: { x: yx + 4, y: yy + 14 }, strip: { follow: true }, lag: true,
+        name: "y(t−1) into every unit (recurrent, weighted by R_z, R_i, R_f, R_o)" });
+    } else {
+      this.bind(xg, { q: "x", name: "input x(t) (weighted by W)" });
+      this.bind(yg, { q: "y_prev", name: "recurrent input y(t−1) (weighted by R)" });
+      // Stub names at the outer ends: beside them (left) or over/under them (above/below).
+      const vert = side === "above" ? -6 : side === "below" ? 15 : 4;
+      const xa = side === "left" ? "end" : "middle";
+      const dx = side === "left" ? -4 : 0;
+      caption(g, xx + dx, xy + vert, "x(t)", { "text-anchor": xa, class: "caption stub" });
+      caption(g, yx + dx, yy + vert, "y(t−1)", { "text-anchor": xa, class: "caption stub" });
+    }
+  }
+
+  /** CIFG: the forget gate is 1 − i, fed from the input gate. */
+  _coupled(L) {
+    const [x, y] = P.f;
+    const g = group(L, "one-minus-f", "unit coupled");
+    const link = group(g, "i-to-f", "wire-probe");
+    // Round the bottom of the block: every shorter way crosses the block input or its labels.
+    const bx = P.muli[0] + 30;
+    wire(link, [[bx, P.i[1]], [bx, UNDER], [40, UNDER], [40, y], [x - 18, y]]);
+    branchDot(link, bx, P.i[1]);
+    this.bind(link, { q: "i", dq: "d_f", name: "input gate i, reused for the forget gate" });
+    this.bind(oneMinusNode(g, "one-minus", x, y), { q: "f", dq: "d_f",
+      name: "CIFG: forget gate f = 1 − i (no weights of its own)" });
+    const out = group(g, "f-out", "wire-probe");
+    wire(out, [[x + 17, y], [P.mulf[0] - 10, y]]);
+    this.bind(out, { q: "f", dq: "d_f" });
+    const val = group(g, "f-val", "label-probe");
+    this.bind(val, { q: "f", dq: "d_f", label: { x, y: y - 22, anchor: "middle" }, strip: { follow: true } });
+    caption(g, x, y - 40, "f = 1 − i", { class: "caption unit-name", "text-anchor": "middle" });
+  }
+
+  /** Peepholes (blue, weighted by p): cell to i and f (c(t−1)), cell to o (c(t)). */
+  _peepholes(L, hasI, hasF, hasO) {
+    const mk = (u, d, q, text) => {
+      const g = group(L, `peephole-${u}`, "peephole");
+      wire(g, [], { style: "peep weighted", d });
+      this.bind(g, { q, name: text });
+    };
+    if (hasO) mk("o", `M${C.x + 17},${C.y - 17} L${P.o[0] - 11},${P.o[1] + 11}`, "c", "peephole c(t) → output gate (weight p_o)");
+    if (hasI) mk("i", `M${C.x + 21},${C.y + 12} L${P.i[0] - 14},${P.i[1] - 6}`, "c_prev", "peephole c(t−1) → input gate (weight p_i)");
+    if (hasF) {
+      mk("f", `M${C.x - 14},${C.y - 20} Q${C.x - 60},${C.y - 62} ${P.f[0] + 8},${P.f[1] - 13}`, "c_prev",
+        "peephole c(t−1) → forget gate (weight p_f)");
+    }
+  }
+
+  /** c(t) rises through h, is multiplied by o and leaves at the top as y(t). */
+  _output(L, s, hasO) {
+    const [x] = P.h;
+    const up = group(L, "c-to-h", "wire-probe");
+    wire(up, [[x, C.y - C.r - 1], [x, s.output_activation ? P.h[1] + R : hasO ? P.mulo[1] + 10 : P.branch[1]]],
+      { arrow: s.output_activation || hasO });
+    this.bind(up, { q: "c", dq: "d_c_out" });
+    if (s.output_activation) {
+      this.bind(actCircle(L, "act-h", x, P.h[1], "tanh", "h", R), { q: "hc", dq: "d_hc",
+        name: "output activation h = tanh" });
+      const hw = group(L, "h-out", "wire-probe");
+      wire(hw, [[x, P.h[1] - R], [x, hasO ? P.mulo[1] + 10 : P.branch[1]]], { arrow: hasO });
+      this.bind(hw, { q: "hc", dq: "d_hc", label: { x: x - 7, y: P.h[1] - 26, anchor: "end" } });
+    } else {
+      const id = group(L, "identity-h", "identity");
+      caption(id, x - 7, P.h[1] + 4, "identity (no h)", { "text-anchor": "end", class: "caption identity" });
+    }
+    if (hasO) this.bind(mulNode(L, "mul-o", x, P.mulo[1]), { q: "y", dq: "dy", name: "⊙ output: y = h(c) ⊙ o" });
+    const y = group(L, "y", "wire-probe");
+    wire(y, [[x, hasO ? P.mulo[1] - 10 : P.mulo[1]], [x, P.branch[1]]], { arrow: false });
+    this.bind(y, { q: "y", dq: "dy", label: { x: x + 8, y: P.branch[1] + 22 }, strip: { follow: true },
+      name: "block output y(t)" });
+    const top = group(L, "y-next", "wire-probe");
+    wire(top, [[x, P.branch[1]], [x, 8]]);
+    branchDot(top, x, P.branch[1]);
+    this.bind(top, { q: null, dq: "dy_from_next", label: { x: x - 8, y: 24, anchor: "end" }, lag: true,
+      name: "y(t) → step t+1, where it is y(t−1)" });
+    caption(L, x + 8, 14, "y(t) → t+1", { class: "caption end-label fwd-only" });
+  }
+
+  /** Readout at the top left: v = V y + b_V → ŷ. */
+  _readout(L) {
+    const [bx, by] = P.branch;
+    const tap = group(L, "readout-in", "wire-probe");
+    wire(tap, [[bx, by], [P.v[0] + 16, by]], { style: "solid weighted" });
+    this.bind(tap, { q: "y", dq: "dy_readout", label: { x: bx - 8, y: by + 24, anchor: "end", when: "backward" } });
+    this.bind(actBox(L, "readout-v", P.v[0], by, "V", { w: 30, h: 22, kind: "readout" }), { q: "v", dq: "dv",
+      name: "readout v = V y + b_V" });
+    const vw = group(L, "v", "wire-probe");
+    wire(vw, [[P.v[0] - 15, by], [P.yhat[0] + 13, by]]);
+    this.bind(vw, { q: "v", dq: "dv", label: { x: (P.v[0] + P.yhat[0]) / 2, y: by - 9, anchor: "middle" } });
+    this.bind(letterNode(L, "y-hat", P.yhat[0], by, "ŷ"), { q: "y_hat", label: { x: P.yhat[0], y: by + 30, anchor: "middle" },
+      name: "prediction ŷ(t)" });
+    this.bind(group(L, "target", "target"), { q: "target", label: { x: P.yhat[0], y: by + 45, anchor: "middle" } });
+  }
+
+  /**
+   * FGR: i, f, o of step t−1 feed every gate (nine matrices R_ab). Drawn as one dotted ring
+   * round the block, entering each gate between its x(t) and y(t−1) inputs.
+   */
+  _fgr(L) {
+    const { top, right, bottom, left } = FGR;
+    const ring = group(L, "fgr", "fgr");
+    wire(ring, [[P.o[0], top], [right, top], [right, bottom], [left, bottom], [left, P.f[1]]],
+      { style: "lag fgr", arrow: false });
+    const stub = (u, pts) => wire(group(ring, `fgr-${u}`, "fgr-stub"), pts, { style: "lag fgr" });
+    stub("o", [[P.o[0], top], [P.o[0], P.o[1] - R - 1]]);
+    stub("i", [[P.i[0], bottom], [P.i[0], P.i[1] + R + 1]]);
+    stub("f", [[left, P.f[1]], [P.f[0] - R - 1, P.f[1]]]);
+    branchDot(ring, P.i[0], bottom);
+    ["i", "f", "o"].forEach((u, k) => {
+      const tag = group(L, `${u}-prev`, "label-probe");
+      this.bind(tag, { q: `${u}_prev`, label: { x: right - 6, y: 190 + 16 * k, anchor: "end" }, lag: true,
+        name: `${u}(t−1): gate ${u} of step t−1, into every gate (FGR)` });
+    });
+    caption(L, right - 6, 174, "gates at t−1", { "text-anchor": "end", class: "caption end-label" });
+    el("title", {}, ring).textContent = "full gate recurrence: i, f, o of step t−1 into every gate";
+  }
 }

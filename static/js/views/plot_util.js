@@ -107,10 +107,14 @@ export function decimateMinMax(ts, ys, maxPoints) {
 
 /**
  * Redraw budget: a chart redraws its data at most every `interval` ms while playing, where the
- * interval grows with what the last redraw cost, so slow charts never block the diagrams.
+ * interval grows with what the last redraw cost, and only one chart redraws per animation frame
+ * (the frame number comes from main.js), so Plotly never starves the diagrams.
  */
 export class RenderBudget {
-  constructor(minInterval = 120) {
+  static frame = 0; // set by the render loop: one redraw per frame, page-wide
+  static spentIn = -1;
+
+  constructor(minInterval = 250) {
     this.minInterval = minInterval;
     this.last = -Infinity;
     this.cost = 0;
@@ -118,6 +122,7 @@ export class RenderBudget {
 
   due(now, playing) {
     if (!playing) return true;
+    if (RenderBudget.spentIn === RenderBudget.frame) return false;
     return now - this.last >= Math.max(this.minInterval, 4 * this.cost);
   }
 
@@ -127,7 +132,17 @@ export class RenderBudget {
     fn();
     this.last = performance.now();
     this.cost = this.last - start;
+    RenderBudget.spentIn = RenderBudget.frame;
   }
+}
+
+/** Calls onResize(width) when the element's width changes (no layout read per frame). */
+export function watchWidth(el, onResize) {
+  const observer = new ResizeObserver((entries) => {
+    for (const entry of entries) onResize(Math.round(entry.contentRect.width));
+  });
+  observer.observe(el);
+  return observer;
 }
 
 /**

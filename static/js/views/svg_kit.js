@@ -3,7 +3,7 @@
 // must work offline and these few shapes do not need one.
 
 export { colorFor, isDark, gradientCss, FAMILIES } from "./color_scales.js";
-export { Tooltip } from "./tooltip.js";
+export { Tooltip } from "./diagram_tooltip.js";
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
 let instanceCounter = 0;
@@ -137,12 +137,14 @@ export function actCircle(parent, key, x, y, fn, letter, r = 15) {
   const g = nodeBase(parent, key, `act ${fn === "sigmoid" ? "gate" : "squash"}`, { x, y, r });
   const s = r * 0.62;
   const pts = [];
+  // σ ranges over (0, 1): its axis sits at the bottom; tanh ranges over (−1, 1): axis in the middle.
+  const base = fn === "sigmoid" ? y + s * 0.7 : y;
   for (let k = 0; k <= 16; k++) {
     const u = -1 + (2 * k) / 16;
-    const f = fn === "sigmoid" ? 1 / (1 + Math.exp(-5 * u)) * 2 - 1 : Math.tanh(2.5 * u);
-    pts.push(`${(x + u * s).toFixed(1)},${(y - f * s * 0.7).toFixed(1)}`);
+    const f = fn === "sigmoid" ? 2 / (1 + Math.exp(-5 * u)) : Math.tanh(2.5 * u);
+    pts.push(`${(x + u * s).toFixed(1)},${(base - f * s * 0.7).toFixed(1)}`);
   }
-  el("path", { d: `M${x - s},${y} H${x + s} M${x},${y - s * 0.8} V${y + s * 0.8}`,
+  el("path", { d: `M${x - s},${base} H${x + s} M${x},${y - s * 0.8} V${y + s * 0.8}`,
     class: "glyph-axis" }, g);
   el("polyline", { points: pts.join(" "), class: "glyph-curve" }, g);
   if (letter) {

@@ -1,0 +1,196 @@
+"""Variants experiments running in background threads: bounded in number, cancellable, readable.
+
+The event loop starts, reads and cancels jobs; each job's thread only appends finished runs and
+sets the final status, under the job's lock. Finished jobs are kept (a bounded number) so the
+page can read the result after the last poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import NotFoundError
+from engine.experiment import ExperimentConfig, ExperimentResult, RunResult, iter_experiment
+
+logger = logging.getLogger(__name__)
+
+MAX_RUNNING = 2  # one per core of a small server: a third would only slow the other two
+MAX_KEPT = 16  # finished experiments kept for reading, oldest forgotten first
+CURVE_POINTS = 50  # each run's training curve, decimated to at most this many points
+
+
+class TooManyExperimentsError(Exception):
+    """MAX_RUNNING experiments are running already (→ 429)."""
+
+
+@dataclass
+class ExperimentJob:
+    """One experiment: its config, the runs finished so far, and how it ended."""
+
+    id: str
+    config: ExperimentConfig
+    sequence_length: int
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    status: str = "running"
+    error: str | None = None
+    runs: list[RunResult] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def total(self) -> int:
+        return len(self.config.variants) * len(self.config.seeds)
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    def run(self) -> None:
+        """The thread's body: train every (seed, variant), then record how it ended."""
+        status, error = "complete", None
+        try:
+            for result in iter_experiment(self.config, should_stop=self.cancel.is_set):
+                with self.lock:
+                    self.runs.append(result)
+            if self.cancel.is_set() and len(self.runs) < self.total:
+                status = "cancelled"
+            elif len(self.runs) < self.total:
+                status = "stopped"  # the time budget ran out
+        # The thread boundary: whatever goes wrong is reported in the job, never lost in a log.
+        except Exception as exc:
+            logger.exception("experiment %s failed", self.id)
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        with self.lock:
+            self.status, self.error, self.finished = status, error, time.monotonic()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Progress and result as JSON-ready data (non-finite losses → null, flagged)."""
+        with self.lock:
+            runs = list(self.runs)
+            status, error, finished = self.status, self.error, self.finished
+        result = ExperimentResult(self.config, runs, complete=len(runs) == self.total)
+        nonfinite = False
+
+        def num(x: float) -> float | None:
+            nonlocal nonfinite
+            if math.isfinite(x):
+                return x
+            nonfinite = True
+            return None
+
+        if status == "running" and self.cancel.is_set():
+            status = "cancelling"  # the run in progress finishes first
+        out = {
+            "id": self.id,
+            "status": status,
+            "done": len(runs),
+            "total": self.total,
+            "complete": result.complete,
+            "elapsed_seconds": (finished or time.monotonic()) - self.started,
+            "config": self._config_public(),
+            "runs": [_run_public(r, num) for r in runs],
+            "medians": {v: num(m) for v, m in result.medians().items()},
+            "summary": result.summary() if runs or status != "running" else "Running…",
+            "finding": result.finding,
+            "error": error,
+        }
+        if nonfinite:
+            out["nonfinite"] = True
+        return out
+
+    def _config_public(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "task": c.task,
+            "task_options": dict(c.task_options),
+            "hidden_size": c.hidden_size,
+            "seeds": list(c.seeds),
+            "updates": c.updates,
+            "learning_rate": c.learning_rate,
+            "optimizer": c.optimizer,
+            "clip_threshold": c.clip_threshold,
+            "eval_sequences": c.eval_sequences,
+            "variants": list(c.variants),
+            "time_budget_seconds": c.time_budget_seconds,
+            "sequence_length": self.sequence_length,
+        }
+
+
+def _run_public(run: RunResult, num: Any, points: int = CURVE_POINTS) -> dict[str, Any]:
+    n = len(run.curve)
+    # Evenly spaced updates, always including the first and the last.
+    picks = (
+        sorted({round(k * (n - 1) / (points - 1)) for k in range(points)})
+        if n > points
+        else list(range(n))
+    )
+    return {
+        "variant": run.variant,
+        "seed": run.seed,
+        "initial_loss": num(run.initial_loss),
+        "final_loss": num(run.final_loss),
+        "diverged": run.diverged,
+        "seconds": run.seconds,
+        "curve": [num(run.curve[k]) for k in picks],
+        "curve_updates": [k + 1 for k in picks],
+    }
+
+
+class ExperimentJobs:
+    """At most `max_running` jobs at once and `max_kept` finished ones remembered."""
+
+    def __init__(self, max_running: int = MAX_RUNNING, max_kept: int = MAX_KEPT) -> None:
+        self.max_running = max_running
+        self.max_kept = max_kept
+        self._jobs: OrderedDict[str, ExperimentJob] = OrderedDict()  # oldest first
+
+    def running(self) -> int:
+        return sum(job.running for job in self._jobs.values())
+
+    def start(self, config: ExperimentConfig, sequence_length: int) -> ExperimentJob:
+        """A new job, already running in its own daemon thread."""
+        if self.running() >= self.max_running:
+            raise TooManyExperimentsError(
+                f"{self.max_running} experiments are running already (the limit); wait for one "
+                "to finish or cancel it with DELETE /api/v1/experiments/{id}"
+            )
+        job = self.add(ExperimentJob(uuid.uuid4().hex, config, sequence_length))
+        # daemon: a server that shuts down does not wait for an experiment nobody will read.
+        threading.Thread(target=job.run, name=f"experiment-{job.id[:8]}", daemon=True).start()
+        logger.info("experiment %s started: %d runs", job.id, job.total)
+        return job
+
+    def add(self, job: ExperimentJob) -> ExperimentJob:
+        """Remember a job (forgetting the oldest finished ones beyond max_kept)."""
+        self._forget_old()
+        self._jobs[job.id] = job
+        return job
+
+    def get(self, job_id: str) -> ExperimentJob:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"experiment {job_id[:64]!r} not found (unknown or forgotten)")
+        return job
+
+    def cancel(self, job_id: str) -> ExperimentJob:
+        """Ask the job to stop after the run in progress; its finished runs stay readable."""
+        job = self.get(job_id)
+        job.cancel.set()
+        return job
+
+    def cancel_all(self) -> None:
+        for job in self._jobs.values():
+            job.cancel.set()
+
+    def _forget_old(self) -> None:
+        finished = [k for k, job in self._jobs.items() if not job.running]
+        for key in finished[: max(0, len(finished) - self.max_kept + 1)]:
+            del self._jobs[key]

@@ -1,0 +1,126 @@
+"""The variants experiment (Greff et al. in small): start in the background, poll, cancel."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.deps import SettingsDep
+from app.errors import ErrorPublic
+from app.experiment_jobs import MAX_RUNNING, ExperimentJobs, TooManyExperimentsError
+from app.routes.common import StrictJSONRoute
+from app.schemas.experiment import (
+    MAX_HIDDEN_SIZE,
+    MAX_LENGTH,
+    MAX_SEEDS,
+    MAX_TIME_BUDGET_SECONDS,
+    MAX_UPDATES,
+    MAX_VARIANTS,
+    ExperimentCreate,
+    ExperimentCreated,
+    ExperimentDefaultsPublic,
+    ExperimentPublic,
+)
+from app.serialize import JSONBytesResponse
+from app.settings import Settings
+from engine.experiment import GREFF_FINDING, ExperimentConfig
+from engine.tasks import make_task
+
+router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=StrictJSONRoute)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "unknown or forgotten experiment"}
+}
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorPublic, "description": f"{MAX_RUNNING} experiments are running already"}
+}
+
+
+def get_jobs(request: Request) -> ExperimentJobs:
+    """The app's experiment registry, made on first use (async callers: no race on creation)."""
+    jobs: ExperimentJobs | None = getattr(request.app.state, "experiments", None)
+    if jobs is None:
+        jobs = request.app.state.experiments = ExperimentJobs()
+    return jobs
+
+
+JobsDep = Annotated[ExperimentJobs, Depends(get_jobs)]
+ExperimentId = Annotated[str, Path(max_length=64, description="as returned on creation")]
+
+
+def experiment_config(body: ExperimentCreate, settings: Settings) -> tuple[ExperimentConfig, int]:
+    """The engine's config and the sequence length T; ValueError (→ 422) names the field."""
+    if body.hidden_size > settings.max_hidden_size:
+        raise ValueError(
+            f"hidden_size: {body.hidden_size} exceeds the limit "
+            f"max_hidden_size={settings.max_hidden_size}"
+        )
+    try:
+        options: dict[str, Any] = dict(body.task_options)  # `length` is make_task's own argument
+        sample = make_task(body.task, seed=0, **options)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"task_options: {exc}") from None
+    limit = min(MAX_LENGTH, settings.max_sequence_length)
+    if sample.length > limit:
+        raise ValueError(
+            f"task_options: the sequences would have {sample.length} steps; an experiment "
+            f"allows at most {limit}"
+        )
+    config = ExperimentConfig(
+        task=body.task,
+        task_options=dict(body.task_options),
+        hidden_size=body.hidden_size,
+        seeds=tuple(body.seeds),
+        updates=body.updates,
+        learning_rate=body.learning_rate,
+        variants=tuple(body.variants),
+        time_budget_seconds=body.time_budget_seconds,
+    )
+    return config, sample.length
+
+
+@router.get("/defaults", response_model=ExperimentDefaultsPublic)
+async def read_experiment_defaults() -> dict[str, Any]:
+    """The default experiment, the bound of each field, and the finding to compare with."""
+    limits = {
+        "seeds": MAX_SEEDS,
+        "variants": MAX_VARIANTS,
+        "updates": MAX_UPDATES,
+        "hidden_size": MAX_HIDDEN_SIZE,
+        "sequence_length": MAX_LENGTH,
+        "time_budget_seconds": MAX_TIME_BUDGET_SECONDS,
+    }
+    return {
+        "defaults": ExperimentCreate(),
+        "limits": limits,
+        "max_running": MAX_RUNNING,
+        "finding": GREFF_FINDING,
+    }
+
+
+@router.post("", status_code=202, response_model=ExperimentCreated, responses=BUSY)
+async def create_experiment(
+    body: ExperimentCreate, settings: SettingsDep, jobs: JobsDep, response: Response
+) -> Any:
+    """Start training every variant from every seed in the background; poll for progress."""
+    config, length = experiment_config(body, settings)
+    try:
+        job = jobs.start(config, length)
+    except TooManyExperimentsError as exc:
+        return JSONResponse(
+            status_code=429, content={"detail": str(exc)}, headers={"Retry-After": "10"}
+        )
+    response.headers["Location"] = f"/api/v1/experiments/{job.id}"
+    return {"id": job.id, "status": job.status, "total": job.total}
+
+
+@router.get("/{experiment_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
+async def read_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
+    """Progress (done of total), the runs so far, medians, the summary and Greff's finding."""
+    return JSONBytesResponse(jobs.get(experiment_id).snapshot())
+
+
+@router.delete("/{experiment_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
+async def cancel_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
+    """Stop after the run in progress; the runs finished so far stay readable."""
+    return JSONBytesResponse(jobs.cancel(experiment_id).snapshot())

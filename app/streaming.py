@@ -1,0 +1,270 @@
+"""The WebSocket stream of one session: a reader task for commands, one producer task for frames.
+
+Flow control: the producer computes a frame only after the previous one has been handed to the
+transport (each send is awaited), so a slow client gets fewer frames, never a growing buffer.
+Commands go through a bounded queue; the reader waits when it is full. Bad commands are answered
+with {"type": "error"} frames; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app import serialize
+from app.errors import loads_strict
+from app.routes.training import train_config
+from app.schemas.stream import COMMAND_ADAPTER, COMMAND_NAMES
+from app.sessions import Session, SessionStore
+from app.settings import Settings
+from engine.training import Trainer
+
+logger = logging.getLogger(__name__)
+
+QUEUE_SIZE = 32
+INLINE_MAX_HIDDEN = 128  # steps of smaller models are computed on the event loop (cheaper)
+CLOSE_GONE = 4404
+# What a send or receive raises once the client has gone.
+_GONE = (WebSocketDisconnect, OSError, RuntimeError)
+
+
+class _Error:
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+def command_error(exc: ValidationError) -> str:
+    """One line naming each bad field, e.g. 'rate: Input should be greater than 0'."""
+    parts = []
+    for err in exc.errors():
+        if err["type"] == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag", "?")
+            return f"cmd: unknown command {str(tag)[:40]!r}; known: {', '.join(COMMAND_NAMES)}"
+        if err["type"] == "union_tag_not_found":
+            return f"cmd: missing; known: {', '.join(COMMAND_NAMES)}"
+        loc = ".".join(str(p) for p in err["loc"][1:]) or "message"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class Stream:
+    """One connection: reads commands, plays, rewinds, runs BPTT, trains, answers."""
+
+    def __init__(self, ws: WebSocket, session: Session, store: SessionStore, settings: Settings):
+        self.ws, self.session, self.store, self.settings = ws, session, store, settings
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.wakeup = asyncio.Event()
+        self.mode: str | None = None  # play, rewind, backward, train
+        self.rate: float | None = 10.0
+        self.grads = False
+        self.trainer: Trainer | None = None
+        self.train_left: int | None = None
+        self.frame_every = 10
+        self.recent: deque[float] = deque()
+
+    async def run(self) -> None:
+        """Until the client leaves; neither task outlives the connection."""
+        tasks = (asyncio.create_task(self._read()), asyncio.create_task(self._produce()))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        for exc in results:
+            if isinstance(exc, Exception) and not isinstance(exc, _GONE):
+                logger.error("stream of session %s failed", self.session.id, exc_info=exc)
+
+    # ----------------------------------------------------------------- reader
+    async def _read(self) -> None:
+        limit = self.settings.max_ws_message_bytes
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            size = len(raw.encode()) if raw is not None else len(message.get("bytes") or b"")
+            if size > limit:
+                await self._put(_Error(f"message: {size} bytes exceed the limit "
+                                       f"max_ws_message_bytes={limit}"))
+            elif not self._allowed():
+                n = self.settings.max_ws_commands_per_second
+                await self._put(_Error(f"rate: more than {n} commands per second "
+                                       f"(max_ws_commands_per_second={n}); command ignored"))
+            elif raw is None:
+                await self._put(_Error("message: expected a text frame holding JSON"))
+            else:
+                await self._put(self._parse(raw))
+
+    def _parse(self, raw: str) -> Any:
+        try:
+            obj = loads_strict(raw)
+        except ValueError as exc:
+            return _Error(f"message: not valid JSON ({str(exc)[:80]})")
+        if not isinstance(obj, dict):
+            return _Error("message: expected a JSON object such as {\"cmd\": \"play\"}")
+        try:
+            return COMMAND_ADAPTER.validate_python(obj)
+        except ValidationError as exc:
+            return _Error(command_error(exc))
+
+    def _allowed(self) -> bool:
+        now = time.monotonic()
+        while self.recent and now - self.recent[0] >= 1.0:
+            self.recent.popleft()
+        if len(self.recent) >= self.settings.max_ws_commands_per_second:
+            return False
+        self.recent.append(now)
+        return True
+
+    async def _put(self, item: Any) -> None:
+        await self.queue.put(item)
+        self.wakeup.set()
+
+    # ----------------------------------------------------------------- producer
+    async def _produce(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            if self.mode is None:
+                await self.wakeup.wait()
+            else:
+                delay = due - loop.time()
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wakeup.wait(), delay)
+            if self.session.closed:
+                await self.ws.close(CLOSE_GONE, "session deleted or expired")
+                return
+            self.wakeup.clear()
+            while not self.queue.empty():
+                await self._handle(self.queue.get_nowait())
+            if self.mode is not None and loop.time() >= due:
+                await self._tick()
+                self.store.touch(self.session)
+                due = max(due + 1.0 / self.rate, loop.time()) if self.rate else loop.time()
+                await asyncio.sleep(0)  # let the reader in even when sends never block
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.ws.send_text(serialize.dumps_text(frame))
+
+    async def _compute(self, fn: Any, *args: Any) -> Any:
+        """fn(*args) under the session lock; in a worker thread unless the model is small."""
+        async with self.session.lock:
+            if self.session.spec.hidden_size <= INLINE_MAX_HIDDEN:
+                return fn(*args)
+            return await run_in_threadpool(fn, *args)
+
+    async def send_state(self) -> None:
+        """The first frame of a connection: where the session stands."""
+        await self._send(self.state())
+
+    def state(self) -> dict[str, Any]:
+        s = self.session
+        return {"type": "state", "mode": self.mode, "playing": self.mode is not None,
+                "rate": self.rate, "cursors": s.cursors(),
+                "training": {"updates": s.train_updates, "diverged": s.diverged}}
+
+    async def _done(self, what: str) -> None:
+        self.mode = None
+        await self._send({"type": "done", "what": what, "cursors": self.session.cursors()})
+
+    async def _handle(self, cmd: Any) -> None:
+        if isinstance(cmd, _Error):
+            await self._send({"type": "error", "detail": cmd.detail})
+            return
+        self.store.touch(self.session)
+        try:
+            await self._command(cmd)
+        except ValueError as exc:
+            await self._send({"type": "error", "detail": str(exc)})
+
+    async def _command(self, cmd: Any) -> None:
+        s = self.session
+        name = cmd.cmd
+        if name in ("pause", "stop", "reset"):
+            await self._stop_training()
+            self.mode = None
+            if name == "reset":
+                await self._compute(s.reset)
+        elif name == "play":
+            self.mode = "play" if cmd.direction == "forward" else "rewind"
+            self.rate = cmd.rate
+        elif name == "run_backward":
+            self.mode, self.rate, self.grads = "backward", cmd.rate, cmd.grads
+        elif name == "speed":
+            self.rate = cmd.rate
+        elif name == "train":
+            await self._stop_training()
+            self.trainer = await self._compute(s.start_training, train_config(cmd))
+            self.train_left, self.frame_every, self.mode = cmd.updates, cmd.frame_every, "train"
+        elif name in ("step_forward", "step_back"):
+            result = await self._compute(s.forward if name == "step_forward" else s.back, 1)
+            await self._send(result.frames[0])
+            return
+        elif name == "seek":
+            await self._send(await self._compute(s.seek, cmd.t, cmd.direction, self.grads))
+            return
+        await self._send(self.state())
+
+    async def _tick(self) -> None:
+        s = self.session
+        if self.mode == "train":
+            await self._train_tick()
+            return
+        r = s.runner
+        if self.mode == "play" and r.forward_t >= r.T:
+            await self._done("forward")
+        elif self.mode == "rewind" and r.forward_t <= 1:
+            await self._done("rewind")
+        elif self.mode == "backward" and r.backward_t == 0:
+            await self._done("backward")
+        else:
+            if self.mode == "backward":
+                result = await self._compute(s.backward, 1, False, self.grads)
+            else:
+                result = await self._compute(s.forward if self.mode == "play" else s.back, 1)
+            await self._send(result.frames[0])
+
+    async def _train_tick(self) -> None:
+        s, trainer = self.session, self.trainer
+        assert trainer is not None
+        async with s.lock:
+            m = await run_in_threadpool(s.train_update, trainer)
+        nf = serialize.NonFinite()
+        await self._send(nf.mark({
+            "type": "metrics", "update": m.update, "loss": nf.number(m.loss),
+            "grad_norm": nf.number(m.grad_norm),
+            "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
+            "clipped": m.clipped, "diverged": m.diverged,
+        }))
+        if self.train_left is not None:
+            self.train_left -= 1
+        if m.diverged or self.train_left == 0:
+            await self._stop_training()
+            await self._done("train")
+        elif m.update % self.frame_every == 0:
+            await self._send(await self._compute(self._fresh_frame))
+
+    def _fresh_frame(self) -> dict[str, Any]:
+        """The shown step (the last one if none is shown) recomputed with the current params."""
+        s = self.session
+        s.rebuild_runner(keep_cursor=True)
+        t = s.runner.forward_t - 1 if s.runner.forward_t else s.T - 1
+        return s.seek(t, "forward")
+
+    async def _stop_training(self) -> None:
+        if self.trainer is None:
+            return
+        self.trainer = None
+        await self._send(await self._compute(self._fresh_frame))
