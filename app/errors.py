@@ -10,15 +10,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
+from starlette.routing import Route
 
 logger = logging.getLogger(__name__)
 
-# "params.W_z: expected shape ..." → loc ("params", "W_z"); "targets[3]: ..." → ("targets", 3)
-_FIELD = re.compile(r"^([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?: \([^)]*\))?: ")
+# "params.W_z: expected shape ..." → loc ("params", "W_z"); "targets[3]: ..." → ("targets", 3);
+# "sequence_file.csv row 3, column 1: ..." → ("sequence_file", "csv")
+_FIELD = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?=:|[ ,(][^:]*: )")
 
 
 class ErrorPublic(BaseModel):
@@ -93,6 +96,23 @@ async def _too_large(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=413, content={"detail": str(exc)})
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors, but a 405 lists every method of every route on that path."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if isinstance(route, Route) and route.methods and route.path_regex.match(
+                request.url.path
+            ):
+                methods |= route.methods
+        headers["Allow"] = ", ".join(sorted(methods))
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=headers)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content={"detail": "internal server error"})
@@ -100,6 +120,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler above on `app`."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValueError, _value_error)
     app.add_exception_handler(NotFoundError, _not_found)
@@ -112,7 +133,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads_strict(text: str | bytes) -> Any:
-    """json.loads that refuses NaN, Infinity and -Infinity (Python's json accepts them)."""
+    """json.loads that refuses NaN, Infinity and -Infinity (Python's json accepts them), and
+    bytes that are not plain UTF-8 (a BOM, UTF-16: json.loads would guess the encoding)."""
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8")
     return json.loads(text, parse_constant=_reject_constant)
 
 

@@ -1,8 +1,9 @@
 """Variants experiments running in background threads: bounded in number, cancellable, readable.
 
-The event loop starts, reads and cancels jobs; each job's thread only appends finished runs and
+The event loop starts, reads and deletes jobs; each job's thread only appends finished runs and
 sets the final status, under the job's lock. Finished jobs are kept (a bounded number) so the
-page can read the result after the last poll.
+page can read the result after the last poll. A job nobody has asked about for ABANDON_SECONDS
+stops by itself: a closed tab must not keep a core busy.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 MAX_RUNNING = 2  # one per core of a small server: a third would only slow the other two
 MAX_KEPT = 16  # finished experiments kept for reading, oldest forgotten first
 CURVE_POINTS = 50  # each run's training curve, decimated to at most this many points
+ABANDON_SECONDS = 30.0  # the page polls about twice a second, a background tab once a second
 
 
 class TooManyExperimentsError(Exception):
@@ -44,6 +46,8 @@ class ExperimentJob:
     runs: list[RunResult] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    last_seen: float = field(default_factory=time.monotonic)  # last time anyone read it
+    thread: threading.Thread | None = None
 
     @property
     def total(self) -> int:
@@ -51,19 +55,30 @@ class ExperimentJob:
 
     @property
     def running(self) -> bool:
-        return self.status == "running"
+        """Its thread is still training (also while it finishes the run in progress)."""
+        return self.thread is not None and self.thread.is_alive()
+
+    def abandoned(self) -> bool:
+        return time.monotonic() - self.last_seen > ABANDON_SECONDS
+
+    def _should_stop(self) -> bool:
+        return self.cancel.is_set() or self.abandoned()
 
     def run(self) -> None:
         """The thread's body: train every (seed, variant), then record how it ended."""
         status, error = "complete", None
         try:
-            for result in iter_experiment(self.config, should_stop=self.cancel.is_set):
+            for result in iter_experiment(self.config, should_stop=self._should_stop):
                 with self.lock:
                     self.runs.append(result)
-            if self.cancel.is_set() and len(self.runs) < self.total:
-                status = "cancelled"
-            elif len(self.runs) < self.total:
-                status = "stopped"  # the time budget ran out
+            if len(self.runs) < self.total:
+                status = (
+                    "cancelled"
+                    if self.cancel.is_set()
+                    else "abandoned"
+                    if self.abandoned()
+                    else "stopped"  # the time budget ran out
+                )
         # The thread boundary: whatever goes wrong is reported in the job, never lost in a log.
         except Exception as exc:
             logger.exception("experiment %s failed", self.id)
@@ -86,8 +101,8 @@ class ExperimentJob:
             nonfinite = True
             return None
 
-        if status == "running" and self.cancel.is_set():
-            status = "cancelling"  # the run in progress finishes first
+        if self.cancel.is_set() and status == "running":
+            status = "cancelled"  # what is left of the run in progress is not waited for
         out = {
             "id": self.id,
             "status": status,
@@ -152,8 +167,12 @@ class ExperimentJobs:
         self.max_kept = max_kept
         self._jobs: OrderedDict[str, ExperimentJob] = OrderedDict()  # oldest first
 
+        self._stopping: list[ExperimentJob] = []  # deleted, finishing the run in progress
+
     def running(self) -> int:
-        return sum(job.running for job in self._jobs.values())
+        """Threads training now, deleted ones included until their last run ends."""
+        self._stopping = [job for job in self._stopping if job.running]
+        return sum(job.running for job in self._jobs.values()) + len(self._stopping)
 
     def start(self, config: ExperimentConfig, sequence_length: int) -> ExperimentJob:
         """A new job, already running in its own daemon thread."""
@@ -164,7 +183,8 @@ class ExperimentJobs:
             )
         job = self.add(ExperimentJob(uuid.uuid4().hex, config, sequence_length))
         # daemon: a server that shuts down does not wait for an experiment nobody will read.
-        threading.Thread(target=job.run, name=f"experiment-{job.id[:8]}", daemon=True).start()
+        job.thread = threading.Thread(target=job.run, name=f"experiment-{job.id[:8]}", daemon=True)
+        job.thread.start()
         logger.info("experiment %s started: %d runs", job.id, job.total)
         return job
 
@@ -175,19 +195,26 @@ class ExperimentJobs:
         return job
 
     def get(self, job_id: str) -> ExperimentJob:
+        """The job, marked as watched; NotFoundError if unknown, deleted or forgotten."""
         job = self._jobs.get(job_id)
         if job is None:
-            raise NotFoundError(f"experiment {job_id[:64]!r} not found (unknown or forgotten)")
+            raise NotFoundError(
+                f"experiment {job_id[:64]!r} not found (unknown, deleted or forgotten)"
+            )
+        job.last_seen = time.monotonic()
         return job
 
-    def cancel(self, job_id: str) -> ExperimentJob:
-        """Ask the job to stop after the run in progress; its finished runs stay readable."""
+    def delete(self, job_id: str) -> ExperimentJob:
+        """Forget the job; a running one stops after the run in progress (still counted)."""
         job = self.get(job_id)
         job.cancel.set()
+        del self._jobs[job_id]
+        if job.running:
+            self._stopping.append(job)
         return job
 
     def cancel_all(self) -> None:
-        for job in self._jobs.values():
+        for job in [*self._jobs.values(), *self._stopping]:
             job.cancel.set()
 
     def _forget_old(self) -> None:

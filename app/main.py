@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from app import __version__, pages
 from app.body_limit import BodySizeLimitMiddleware
 from app.errors import install_error_handlers
+from app.hardening import install_hardening
 from app.routes import api_router
 from app.security import install_security
 from app.sessions import SessionStore
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = SessionStore(settings.max_sessions, settings.session_idle_seconds)
     app.state.streams = set()  # open WebSocket streams (app/streaming.py)
     install_error_handlers(app)
+    install_hardening(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:

@@ -8,6 +8,7 @@ from app.deps import TemplatesDep
 
 router = APIRouter(include_in_schema=False)
 
+# Shown until the page has its model; static/js/main.js then describes the model it opened.
 INTRO = (
     "A small LSTM (H = 4) predicts the next value of a sine wave. The diagrams show one step t: "
     "colours and numbers are the live values of the selected unit."

@@ -13,8 +13,10 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -71,19 +73,25 @@ class Stream:
         self.train_left: int | None = None
         self.frame_every = 10
         self.recent: deque[float] = deque()
+        self.running = 0  # reader and producer tasks alive
 
     async def run(self) -> None:
-        """Until the client leaves; neither task outlives the connection."""
-        tasks = (asyncio.create_task(self._read()), asyncio.create_task(self._produce()))
+        """Until the client leaves; when either task ends, the other is cancelled and awaited."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._guard, self._read, group.cancel_scope)
+            group.start_soon(self._guard, self._produce, group.cancel_scope)
+
+    async def _guard(self, task: Callable[[], Awaitable[None]], scope: anyio.CancelScope) -> None:
+        self.running += 1
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await task()
+        except _GONE:
+            pass  # the client went away mid-send or mid-receive
+        except Exception:
+            logger.exception("stream of session %s failed", self.session.id)
         finally:
-            for task in tasks:
-                task.cancel()
-            results = await asyncio.gather(*tasks, return_exceptions=True)
-        for exc in results:
-            if isinstance(exc, Exception) and not isinstance(exc, _GONE):
-                logger.error("stream of session %s failed", self.session.id, exc_info=exc)
+            self.running -= 1
+            scope.cancel()
 
     # ----------------------------------------------------------------- reader
     async def _read(self) -> None:

@@ -297,7 +297,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="T = 100 only, 3 repeats")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--threads", type=int, help="limit numpy's BLAS (threadpoolctl) and torch to N threads"
+    )
     args = parser.parse_args()
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
     threads, threads_text = numpy_threads()
     torch.set_num_threads(threads)
     lengths = (100,) if args.quick else LENGTHS

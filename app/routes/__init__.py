@@ -1,6 +1,6 @@
 """All REST routes under /api/v1. Add a module here and include its router below."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from app.routes import (
     experiments,
@@ -14,8 +14,9 @@ from app.routes import (
     training,
     uploads,
 )
+from app.routes.common import known_query_only
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_only)])
 api_router.include_router(health.router)
 api_router.include_router(presets.router)
 api_router.include_router(trace.router)

@@ -14,6 +14,7 @@ from app.schemas.experiment import (
     MAX_LENGTH,
     MAX_SEEDS,
     MAX_TIME_BUDGET_SECONDS,
+    MAX_TRAINING_STEPS,
     MAX_UPDATES,
     MAX_VARIANTS,
     ExperimentCreate,
@@ -66,6 +67,13 @@ def experiment_config(body: ExperimentCreate, settings: Settings) -> tuple[Exper
             f"task_options: the sequences would have {sample.length} steps; an experiment "
             f"allows at most {limit}"
         )
+    work = len(body.variants) * len(body.seeds) * body.updates * sample.length
+    if work > MAX_TRAINING_STEPS:
+        raise ValueError(
+            f"updates: {len(body.variants)} variants × {len(body.seeds)} seeds × {body.updates} "
+            f"updates × {sample.length} steps = {work:,} time steps to train; an experiment "
+            f"allows at most {MAX_TRAINING_STEPS:,}"
+        )
     config = ExperimentConfig(
         task=body.task,
         task_options=dict(body.task_options),
@@ -89,6 +97,7 @@ async def read_experiment_defaults() -> dict[str, Any]:
         "hidden_size": MAX_HIDDEN_SIZE,
         "sequence_length": MAX_LENGTH,
         "time_budget_seconds": MAX_TIME_BUDGET_SECONDS,
+        "training_steps": MAX_TRAINING_STEPS,
     }
     return {
         "defaults": ExperimentCreate(),
@@ -121,6 +130,6 @@ async def read_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONByt
 
 
 @router.delete("/{experiment_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
-async def cancel_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
-    """Stop after the run in progress; the runs finished so far stay readable."""
-    return JSONBytesResponse(jobs.cancel(experiment_id).snapshot())
+async def delete_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
+    """Cancel (if running) and forget; the answer holds the runs that had finished."""
+    return JSONBytesResponse(jobs.delete(experiment_id).snapshot())

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import SettingsDep, StoreDep
 from app.errors import TooLargeError, loads_strict
-from app.routes.common import TOO_LARGE
+from app.routes.common import UPLOAD
 from app.schemas import SessionPublic
 from app.schemas.common import Cell, Loss
 from app.sessions import snapshot
@@ -36,7 +36,7 @@ def _options(text: str) -> dict[str, Any]:
     return value
 
 
-@router.post("/upload", status_code=201, response_model=SessionPublic, responses=TOO_LARGE)
+@router.post("/upload", status_code=201, response_model=SessionPublic, responses=UPLOAD)
 async def create_session_from_upload(
     settings: SettingsDep,
     store: StoreDep,
@@ -71,7 +71,7 @@ async def create_session_from_upload(
     return describe(session)
 
 
-@router.post("/restore", status_code=201, response_model=SessionPublic, responses=TOO_LARGE)
+@router.post("/restore", status_code=201, response_model=SessionPublic, responses=UPLOAD)
 async def restore_session(
     settings: SettingsDep,
     store: StoreDep,

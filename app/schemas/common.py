@@ -4,8 +4,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# JSON numbers only: NaN and ±Infinity are refused (422) wherever a number is read.
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+# Strict: what the schema says is what is accepted (true is not 1, "1.5" is not 1.5), and
+# NaN and ±Infinity are refused (422) wherever a number is read.
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Int = Annotated[int, Field(strict=True)]
+Bool = Annotated[bool, Field(strict=True)]
 Vector = list[Finite]
 Matrix = list[list[Finite]]
 NamedArray = Vector | Matrix
@@ -20,7 +23,7 @@ Loss = Literal["mse", "cross_entropy"]
 Direction = Literal["forward", "backward"]
 ClipKind = Literal["norm", "value"]
 Optimizer = Literal["sgd", "adam"]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed (0 … 2³²−1)")]
+Seed = Annotated[int, Field(strict=True, ge=0, le=2**32 - 1, description="random seed (0 … 2³²−1)")]
 
 
 class RequestModel(BaseModel):

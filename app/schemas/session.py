@@ -5,10 +5,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import (
+    Bool,
     Cell,
     ClipKind,
     Direction,
     Finite,
+    Int,
     Loss,
     Matrix,
     RequestModel,
@@ -39,7 +41,7 @@ class SequenceIn(RequestModel):
 
     inputs: Matrix
     targets: list[TargetEntry] = Field(description="T entries: O numbers (mse) or labels")
-    n_classes: int | None = Field(None, ge=1, description="cross_entropy: number of classes")
+    n_classes: Int | None = Field(None, ge=1, description="cross_entropy: number of classes")
 
 
 class SessionCreate(RequestModel):
@@ -58,13 +60,13 @@ class SessionCreate(RequestModel):
 
     cell: Cell = "lstm"
     variant: str = Field("vanilla", max_length=100, description="LSTM only, e.g. 'NP+CIFG'")
-    hidden_size: int | None = Field(None, ge=1, description="H; default: the task's suggestion")
+    hidden_size: Int | None = Field(None, ge=1, description="H; default: the task's suggestion")
     loss: Loss | None = Field(None, description="default: the task's loss (mse for a sequence)")
     seed: Seed = 0
     init: InitOptions = Field(default_factory=InitOptions)
     task: TaskChoice | None = Field(None, description="default: the sine task")
     sequence: SequenceIn | None = Field(None, description="instead of a task")
-    truncate: int | None = Field(None, ge=1, description="truncated BPTT over k steps")
+    truncate: Int | None = Field(None, ge=1, description="truncated BPTT over k steps")
     clip: ClipKind | None = "norm"
     clip_threshold: Finite = Field(5.0, gt=0)
 
@@ -72,7 +74,7 @@ class SessionCreate(RequestModel):
 class SessionUpdate(RequestModel):
     """Change truncation or clipping; fields left out stay as they are (null: turn off)."""
 
-    truncate: int | None = Field(None, ge=1)
+    truncate: Int | None = Field(None, ge=1)
     clip: ClipKind | None = None
     clip_threshold: Finite | None = Field(None, gt=0)
 
@@ -129,22 +131,22 @@ class SessionPublic(BaseModel):
 class StepRequest(RequestModel):
     """How many steps to take; to_end goes as far as the sequence allows."""
 
-    steps: int = Field(1, ge=1)
-    to_end: bool = False
-    grads: bool = Field(False, description="backward frames: include the gradients so far")
+    steps: Int = Field(1, ge=1)
+    to_end: Bool = False
+    grads: Bool = Field(False, description="backward frames: include the gradients so far")
 
 
 class SeekRequest(RequestModel):
     """Move a cursor to step t (computing up to it where needed)."""
 
-    t: int = Field(ge=0)
+    t: Int = Field(ge=0)
     direction: Direction = "forward"
-    grads: bool = False
+    grads: Bool = False
 
 
 class ResetRequest(RequestModel):
     """Back to step 0; reinit draws fresh parameters (seed: a new one) and forgets training."""
 
-    reinit: bool = False
+    reinit: Bool = False
     seed: Seed | None = None
 

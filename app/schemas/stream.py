@@ -4,9 +4,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from app.schemas.common import ClipKind, Direction, Finite, Optimizer, RequestModel
+from app.schemas.common import (
+    Bool,
+    ClipKind,
+    Direction,
+    Finite,
+    Int,
+    Optimizer,
+    RequestModel,
+)
 
-Rate = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False, description="frames/s")]
+Rate = Annotated[float, Field(strict=True, gt=0, le=10_000, allow_inf_nan=False,
+                                description="frames/s")]
 
 
 class StepForwardCmd(RequestModel):
@@ -40,7 +49,7 @@ class SpeedCmd(RequestModel):
 
 class SeekCmd(RequestModel):
     cmd: Literal["seek"]
-    t: int = Field(ge=0)
+    t: Int = Field(ge=0)
     direction: Direction = "forward"
 
 
@@ -49,7 +58,7 @@ class RunBackwardCmd(RequestModel):
 
     cmd: Literal["run_backward"]
     rate: Rate | None = None
-    grads: bool = False
+    grads: Bool = False
 
 
 class TrainCmd(RequestModel):
@@ -61,9 +70,9 @@ class TrainCmd(RequestModel):
     momentum: Finite = Field(0.0, ge=0, lt=1)
     clip: ClipKind | None = "norm"
     clip_threshold: Finite = Field(5.0, gt=0)
-    truncate: int | None = Field(None, ge=1)
-    updates: int | None = Field(None, ge=1, description="stop after this many (null: until stop)")
-    frame_every: int = Field(10, ge=1, description="a fresh forward frame every n updates")
+    truncate: Int | None = Field(None, ge=1)
+    updates: Int | None = Field(None, ge=1, description="stop after this many (null: until stop)")
+    frame_every: Int = Field(10, ge=1, description="a fresh forward frame every n updates")
 
 
 class ResetCmd(RequestModel):

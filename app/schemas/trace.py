@@ -4,6 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import (
     Cell,
+    Int,
     Loss,
     Matrix,
     NamedArray,
@@ -16,7 +17,7 @@ from app.schemas.common import (
 )
 
 # A target per step: O numbers (mse), a class label (cross_entropy), or null (no target).
-TargetEntry = Vector | int | None
+TargetEntry = Vector | Int | None
 
 _RNN_EXAMPLE = {
     "cell": "rnn",
@@ -61,7 +62,7 @@ class TraceRequest(RequestModel):
     initial_state: dict[str, Vector] | None = Field(
         None, description="y and c (LSTM) or h (RNN); zeros where absent"
     )
-    truncate: int | None = Field(None, ge=1, description="truncated BPTT over k steps")
+    truncate: Int | None = Field(None, ge=1, description="truncated BPTT over k steps")
 
 
 class TraceResponse(BaseModel):

@@ -2,7 +2,15 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import ClipKind, Finite, Optimizer, OutArray, OutNumber, RequestModel
+from app.schemas.common import (
+    ClipKind,
+    Finite,
+    Int,
+    Optimizer,
+    OutArray,
+    OutNumber,
+    RequestModel,
+)
 
 
 class TrainRequest(RequestModel):
@@ -12,13 +20,13 @@ class TrainRequest(RequestModel):
         json_schema_extra={"examples": [{"updates": 20, "optimizer": "adam", "learning_rate": 0.01}]}
     )
 
-    updates: int = Field(10, ge=1)
+    updates: Int = Field(10, ge=1)
     optimizer: Optimizer = "adam"
     learning_rate: Finite = Field(0.01, gt=0)
     momentum: Finite = Field(0.0, ge=0, lt=1)
     clip: ClipKind | None = Field("norm", description="null: no clipping")
     clip_threshold: Finite = Field(5.0, gt=0)
-    truncate: int | None = Field(None, ge=1)
+    truncate: Int | None = Field(None, ge=1)
 
 
 class UpdateMetricsPublic(BaseModel):

@@ -63,10 +63,14 @@ export const rest = {
   sessionTrace: (id) => call("GET", `${sid(id)}/trace`),
   train: (id, body) => call("POST", `${sid(id)}/train`, body),
   params: (id) => call("GET", `${sid(id)}/params`),
-  /** Upload a file (parameters or a CSV sequence) as multipart form data. */
-  upload: (path, file, fields = {}) => {
+  experimentDefaults: () => call("GET", "/experiments/defaults"),
+  startExperiment: (body) => call("POST", "/experiments", body),
+  experiment: (id) => call("GET", `/experiments/${encodeURIComponent(id)}`),
+  cancelExperiment: (id) => call("DELETE", `/experiments/${encodeURIComponent(id)}`),
+  /** Upload a file as multipart form data under `name`, with extra form fields. */
+  upload: (path, file, name, fields = {}) => {
     const form = new FormData();
-    form.append("file", file);
+    form.append(name, file);
     for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
     return call("POST", path, form);
   },

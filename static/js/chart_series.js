@@ -114,6 +114,7 @@ function buildLoss(entries) {
     series.push({ name: label ? `${label} loss` : "loss", x, y: loss,
       color: k === 0 ? COLORS.black : COLORS.purple, width: 2, dash: k === 0 ? "solid" : "dash" });
   });
-  return { series, xRange: null,
+  const n = Math.max(0, ...entries.map(({ store }) => store.training.loss.length));
+  return { series, xRange: n ? null : [0, 10],
     emptyText: "Train (t key or “Train”) to watch the loss fall." };
 }

@@ -4,8 +4,8 @@
 
 import { ApiError } from "./api.js";
 import { ModelSession, sessionBody } from "./model_session.js";
+import { TrainingControl } from "./training_control.js";
 
-const TRAIN_CHUNK = 5; // updates per REST call while training continuously
 const HASH_EVERY_MS = 400; // the address bar follows the state, but not 60 times a second
 
 export class Controller {
@@ -26,6 +26,7 @@ export class Controller {
     this.useStream = true; // false: REST only (tests compare both paths)
     this.pendingT = null;
     this._pendingTimer = null;
+    this.trainer = new TrainingControl(this);
   }
 
   get primary() {
@@ -335,65 +336,12 @@ export class Controller {
   }
 
   // ------------------------------------------------------------------ training
-  _trainConfig(updates) {
-    const { optimizer, lr, clip, trunc } = this.state.all();
-    return { updates, optimizer, learning_rate: lr, clip: clip > 0 ? "norm" : null,
-      clip_threshold: clip > 0 ? clip : 5, truncate: trunc || null };
-  }
-
-  /**
-   * Train n updates (or continuously with n = null). Over the stream the server trains and
-   * sends metrics and fresh frames until "done"; over REST the page trains in chunks.
-   */
-  async train(n = null) {
-    if (this.training || !this.primary) return;
-    this.pause();
-    if (this.state.get("mode") === "backward") this.state.set({ mode: "forward" });
-    this.training = true;
-    this.message = null;
-    this._changed();
-    if (this.models.every((m) => m.streaming)) {
-      for (const m of this.models) m.train(this._trainConfig(n));
-      return;
-    }
-    let left = n;
-    try {
-      while (this.training && (left === null || left > 0)) {
-        const chunk = left === null ? TRAIN_CHUNK : Math.min(left, 200);
-        const replies = await Promise.all(this.models.map((m) => m.train(this._trainConfig(chunk))));
-        if (left !== null) left -= chunk;
-        await this._afterTraining();
-        if (replies[0] && replies[0].diverged) break;
-      }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.training = false;
-      this._changed();
-    }
+  train(n = null) {
+    return this.trainer.train(n);
   }
 
   toggleTraining() {
-    if (!this.training) {
-      this.train(null);
-      return;
-    }
-    // Over the stream the "done" frame ends it; the REST loop sees the flag.
-    for (const m of this.models) m.stopTraining();
-    if (!this.models.every((m) => m.streaming)) this.training = false;
-    this._changed();
-  }
-
-  /** New parameters: the old trace is stale, so re-step to t on the trained weights. */
-  async _afterTraining() {
-    const t = this.state.get("t");
-    await this.each(async (m) => {
-      m.store.clearSteps();
-      await m.refreshParams();
-      await m.seek(0, "forward");
-      if (t > 0) await m.forwardSteps(t);
-    });
-    this._changed();
+    this.trainer.toggle();
   }
 
   async reset({ reinit = false } = {}) {
@@ -409,18 +357,18 @@ export class Controller {
     });
   }
 
-  /** After an upload replaced the parameters or the sequence: show the new model from t = 0. */
-  async adopt() {
+  /** A session made from an upload replaces model A; the view starts again at t = 0. */
+  async adopt(info) {
     this.pause();
-    const m = this.primary;
-    await m.refreshInfo();
-    m._resetStore();
-    await m.refreshParams();
-    const i = m.info;
-    this.state.set({ t: 0, mode: "forward", cell: i.cell, hidden: i.sizes.hidden_size,
-      ...(i.cell === "lstm" ? { variant: i.variant } : {}) });
-    await m.forwardSteps(1);
-    this._changed();
+    this.training = false;
+    await this.run(async () => {
+      await this.primary.adopt(info);
+      this.state.set({ t: 0, mode: "forward", cell: info.cell, hidden: info.sizes.hidden_size,
+        ...(info.cell === "lstm" ? { variant: info.variant } : {}) });
+      await this.primary.forwardSteps(1);
+      this.message = { kind: "warning", text: `Loaded ${info.source === "upload" ? "your file" : "the sequence"}: `
+        + "the link in the address bar describes the settings, not the uploaded data." };
+    });
   }
 
   dismiss() {

@@ -1,6 +1,6 @@
 // Uploads and downloads for the controls' Files section. Transfers go through api.js; this
-// module only chooses the endpoint, hands the browser a file to save, and reopens the
-// session when an upload replaced the model or the sequence.
+// module picks the endpoint and form fields, hands the browser a file to save, and passes a
+// session made from an upload to the controller.
 
 import { rest, paths } from "./api.js";
 
@@ -16,21 +16,31 @@ function save(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Download the primary model's parameters or trace in `format`. */
+/** Download the primary model's parameters (npz, json, pytorch) or trace (npz, csv, json). */
 export async function downloadFile(controller, what, format) {
   const m = controller.primary;
   if (!m || !m.id) throw new Error("no model yet");
-  const base = paths.session(m.id);
-  const path = what === "params" ? `${base}/params/export?format=${format}` : `${base}/trace/export?format=${format}`;
-  const { blob, filename } = await rest.download(path);
+  const kind = what === "params" ? "params" : "trace";
+  const { blob, filename } = await rest.download(`${paths.session(m.id)}/export/${kind}?format=${format}`);
   save(blob, filename);
 }
 
-/** Upload parameters (any supported format) or a CSV sequence into the primary model. */
+/**
+ * Upload parameters (.npz, .safetensors or .json; notation, PyTorch or Keras names) or a CSV
+ * sequence: the server makes a new session from it and the rest of the current setup, which
+ * then replaces the primary model.
+ */
 export async function uploadFile(controller, what, file) {
-  const m = controller.primary;
-  if (!m || !m.id) throw new Error("no model yet");
-  const base = paths.session(m.id);
-  const info = await rest.upload(what === "params" ? `${base}/params/import` : `${base}/sequence`, file);
+  const s = controller.state.all();
+  const fields = { cell: s.cell, seed: s.seed, truncate: s.trunc || "" };
+  if (what === "params") {
+    Object.assign(fields, { variant: "auto", task: s.task,
+      task_options: JSON.stringify(s.length ? { length: s.length } : {}) });
+  } else {
+    Object.assign(fields, { variant: s.cell === "lstm" ? s.variant : "auto", hidden_size: s.hidden });
+  }
+  if (fields.truncate === "") delete fields.truncate;
+  const info = await rest.upload("/sessions/upload", file,
+    what === "params" ? "params_file" : "sequence_file", fields);
   await controller.adopt(info);
 }

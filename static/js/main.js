@@ -19,6 +19,7 @@ import { LineChart } from "./views/line_chart.js";
 import { RenderBudget } from "./views/plot_util.js";
 import { EquationsView } from "./views/equations.js";
 import { downloadFile, uploadFile } from "./files.js";
+import { mountTour } from "./tour/mount.js";
 
 const $ = (id) => document.getElementById(id);
 const emit = (name, detail) => bus.emit(name, detail);
@@ -146,9 +147,19 @@ function setText(id, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** One sentence on what is on screen, from the model the page actually opened. */
+function introText(meta) {
+  const model = meta.cell === "rnn" ? `A simple RNN (H = ${meta.H})`
+    : `An LSTM (${meta.variant}, H = ${meta.H})`;
+  const task = meta.task ? ` on “${meta.task.name}”: ${meta.task.description}` : ".";
+  return `${model}${task} The diagrams show one step t; colours and numbers are the live values of unit j.`;
+}
+
 function renderCharts(s, store) {
-  setText("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`]);
-  setText("cap-states", CAPTIONS.states[store.meta.cell]);
+  const of = s.compare ? " — model A" : "";
+  setText("intro-model", introText(store.meta));
+  setText("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`] + of);
+  setText("cap-states", CAPTIONS.states[store.meta.cell] + of);
   const playing = controller.playing || controller.training;
   const entries = controller.models.map((m) => ({ store: m.store,
     label: controller.models.length > 1 ? `${m.label}` : "" }));
@@ -166,6 +177,7 @@ function renderCharts(s, store) {
   timed("loss", () => views.loss.update({ ...lossSeries(entries), playing }));
   if (s.eq) {
     timed("equations", () => views.equations.update({ store, mode: s.mode, t: s.t, unit: s.unit, trunc: s.trunc,
+      label: s.compare ? "A: " : "",
       params: controller.training ? null : controller.primary.params }));
   }
 }
@@ -249,4 +261,5 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
+mountTour({ state, controller }); // before start(): a link to a chapter opens its model
 start();

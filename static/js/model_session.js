@@ -62,11 +62,24 @@ export class ModelSession {
     this.info = await rest.createSession(body);
     this._resetStore();
     await this.refreshParams();
-    if (this.useStream) {
-      this.stream = new Stream(this.info.id, { onStatus: (kind, info) => this.onStatus(kind, info) });
-      this.stream.on("*", (frame) => this._receive(frame));
-    }
+    this._openStream();
     return this.info;
+  }
+
+  /** Take over a session created elsewhere (an upload): the old one is closed. */
+  async adopt(info) {
+    this.close();
+    this.info = info;
+    this._resetStore();
+    await this.refreshParams();
+    this._openStream();
+    return info;
+  }
+
+  _openStream() {
+    if (!this.useStream) return;
+    this.stream = new Stream(this.info.id, { onStatus: (kind, info) => this.onStatus(kind, info) });
+    this.stream.on("*", (frame) => this._receive(frame));
   }
 
   _resetStore() {

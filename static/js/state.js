@@ -33,6 +33,8 @@ export const PROPS = {
   compare: { type: T_BOOL, default: false },
   cmpCell: { type: T_ENUM, values: ["lstm", "rnn"], default: "rnn" },
   cmpVariant: { type: T_STR, pattern: /^[A-Za-z]+(\+[A-Za-z]+)*$/, default: "vanilla" },
+  tour: { type: T_INT, min: 0, max: 8, default: 0 }, // guided-tour chapter (tour/), 0 = closed
+  lecture: { type: T_BOOL, default: false },
 };
 
 /** Parse one raw string for property `name`; returns undefined when it is not valid. */

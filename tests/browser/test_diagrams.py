@@ -73,8 +73,8 @@ def js_fmt(v: float | None) -> str:
     else:
         mantissa, exp = f"{v:.2e}".split("e")
         s = f"{mantissa}e{int(exp)}"
-    return s.replace("e-", f"e{MINUS}").replace("-", MINUS, 1) if s.startswith("-") else s.replace(
-        "e-", f"e{MINUS}")
+    s = s.replace("e-", f"e{MINUS}")
+    return MINUS + s[1:] if s.startswith("-") else s
 
 
 def open_harness(page: Page, live_server: str, **state: Any) -> None:
@@ -85,7 +85,9 @@ def open_harness(page: Page, live_server: str, **state: Any) -> None:
 
 
 def keys_in(page: Page, diagram: str) -> set[str]:
-    return set(page.eval_on_selector_all(f"#{diagram} [data-key]", "els => els.map(e => e.dataset.key)"))
+    return set(
+        page.eval_on_selector_all(f"#{diagram} [data-key]", "els => els.map(e => e.dataset.key)")
+    )
 
 
 def label(page: Page, diagram: str, key: str) -> tuple[str, str]:
@@ -103,26 +105,72 @@ def frame(page: Page, kind: str, t: int) -> dict[str, list[float]]:
 @pytest.mark.parametrize(
     ("variant", "present", "absent"),
     [
-        pytest.param("vanilla", {"z", "i", "f", "o", "mul-f", "mul-i", "mul-o", "act-h", "z-act",
-                                 "peephole-i", "peephole-f", "peephole-o", "x", "y-prev", "y-hat"},
-                     {"one-minus", "fgr", "identity-g", "identity-h"}, id="vanilla-all-gates-peepholes"),
-        pytest.param("NP", {"i", "f", "o"}, {"peephole-i", "peephole-f", "peephole-o"},
-                     id="NP-no-blue-peepholes"),
-        pytest.param("CIFG", {"one-minus", "i", "mul-f", "peephole-i", "peephole-o"},
-                     {"f", "peephole-f"}, id="CIFG-f-is-one-minus-i"),
-        pytest.param("FGR", {"fgr", "fgr-i", "fgr-f", "fgr-o", "i-prev", "f-prev", "o-prev"},
-                     {"one-minus"}, id="FGR-gate-recurrence-lines"),
-        pytest.param("NIG", {"z", "f", "o", "mul-f"}, {"i", "mul-i", "peephole-i"},
-                     id="NIG-z-straight-into-sum"),
-        pytest.param("NFG", {"i", "o", "mul-i"}, {"f", "mul-f", "peephole-f", "one-minus"},
-                     id="NFG-highway-without-forget"),
-        pytest.param("NOG", {"i", "f", "act-h"}, {"o", "mul-o", "peephole-o"}, id="NOG-no-output-gate"),
+        pytest.param(
+            "vanilla",
+            {
+                "z",
+                "i",
+                "f",
+                "o",
+                "mul-f",
+                "mul-i",
+                "mul-o",
+                "act-h",
+                "z-act",
+                "peephole-i",
+                "peephole-f",
+                "peephole-o",
+                "x",
+                "y-prev",
+                "y-hat",
+            },
+            {"one-minus", "fgr", "identity-g", "identity-h"},
+            id="vanilla-all-gates-peepholes",
+        ),
+        pytest.param(
+            "NP",
+            {"i", "f", "o"},
+            {"peephole-i", "peephole-f", "peephole-o"},
+            id="NP-no-blue-peepholes",
+        ),
+        pytest.param(
+            "CIFG",
+            {"one-minus", "i", "mul-f", "peephole-i", "peephole-o"},
+            {"f", "peephole-f"},
+            id="CIFG-f-is-one-minus-i",
+        ),
+        pytest.param(
+            "FGR",
+            {"fgr", "fgr-i", "fgr-f", "fgr-o", "i-prev", "f-prev", "o-prev"},
+            {"one-minus"},
+            id="FGR-gate-recurrence-lines",
+        ),
+        pytest.param(
+            "NIG",
+            {"z", "f", "o", "mul-f"},
+            {"i", "mul-i", "peephole-i"},
+            id="NIG-z-straight-into-sum",
+        ),
+        pytest.param(
+            "NFG",
+            {"i", "o", "mul-i"},
+            {"f", "mul-f", "peephole-f", "one-minus"},
+            id="NFG-highway-without-forget",
+        ),
+        pytest.param(
+            "NOG", {"i", "f", "act-h"}, {"o", "mul-o", "peephole-o"}, id="NOG-no-output-gate"
+        ),
         pytest.param("NIAF", {"identity-g", "z"}, {"z-act"}, id="NIAF-identity-block-input"),
         pytest.param("NOAF", {"identity-h"}, {"act-h"}, id="NOAF-identity-output"),
     ],
 )
 def test_each_variant_draws_its_own_structure(
-    page: Page, page_log: PageLog, live_server: str, variant: str, present: set[str], absent: set[str]
+    page: Page,
+    page_log: PageLog,
+    live_server: str,
+    variant: str,
+    present: set[str],
+    absent: set[str],
 ) -> None:
     open_harness(page, live_server, variant=variant, t=2)
     for diagram in LSTM_DIAGRAMS:
@@ -138,15 +186,27 @@ def test_forward_values_match_the_frame(page: Page, page_log: PageLog, live_serv
     open_harness(page, live_server, variant="vanilla", t=t, unit=unit)
     v = frame(page, "forward", t)
     expected = {
-        "circuit": {"c": ("c(t)", v["c"][unit]), "c-prev": ("c(t−1)", v["c_prev"][unit]),
-                    "f-out": ("f", v["f"][unit]), "i-out": ("i", v["i"][unit]),
-                    "z-out": ("z", v["z"][unit]), "o-out": ("o", v["o"][unit]),
-                    "f-pre": ("f\u0304", v["f_bar"][unit]), "y": ("y(t)", v["y"][unit]),
-                    "v": ("v", v["v"][0]), "c-kept": ("c(t−1)⊙f", v["c_prev"][unit] * v["f"][unit]),
-                    "h-out": ("h(c)", math.tanh(v["c"][unit]))},
-        "odyssey": {"cell": ("c(t)", v["c"][unit]), "f-val": ("f", v["f"][unit]),
-                    "i-pre": ("i\u0304", v["i_bar"][unit]), "y": ("y(t)", v["y"][unit]),
-                    "c-prev": ("c(t−1)", v["c_prev"][unit]), "y-hat": ("ŷ", v["y_hat"][0])},
+        "circuit": {
+            "c": ("c(t)", v["c"][unit]),
+            "c-prev": ("c(t−1)", v["c_prev"][unit]),
+            "f-out": ("f", v["f"][unit]),
+            "i-out": ("i", v["i"][unit]),
+            "z-out": ("z", v["z"][unit]),
+            "o-out": ("o", v["o"][unit]),
+            "f-pre": ("f\u0304", v["f_bar"][unit]),
+            "y": ("y(t)", v["y"][unit]),
+            "v": ("v", v["v"][0]),
+            "c-kept": ("c(t−1)⊙f", v["c_prev"][unit] * v["f"][unit]),
+            "h-out": ("h(c)", math.tanh(v["c"][unit])),
+        },
+        "odyssey": {
+            "cell": ("c(t)", v["c"][unit]),
+            "f-val": ("f", v["f"][unit]),
+            "i-pre": ("i\u0304", v["i_bar"][unit]),
+            "y": ("y(t)", v["y"][unit]),
+            "c-prev": ("c(t−1)", v["c_prev"][unit]),
+            "y-hat": ("ŷ", v["y_hat"][0]),
+        },
     }
     for diagram, cases in expected.items():
         for key, (sym, value) in cases.items():
@@ -160,19 +220,30 @@ def test_forward_values_match_the_frame(page: Page, page_log: PageLog, live_serv
     assert page_log.console_errors == []
 
 
-def test_backward_shows_errors_flowing_back(page: Page, page_log: PageLog, live_server: str) -> None:
+def test_backward_shows_errors_flowing_back(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
     unit, t = 2, 3
     open_harness(page, live_server, variant="vanilla", t=t, unit=unit, mode="backward")
     d = frame(page, "backward", t)
     v = frame(page, "forward", t)
     expected = {
-        "circuit": {"c": ("δc", d["dc"][unit]), "c-next": ("δc←t+1", d["dc_from_next"][unit]),
-                    "y-loop": ("δy←t+1", d["dy_from_next"][unit]), "y": ("δy", d["dy"][unit]),
-                    "v": ("δv", d["dv"][0]), "f-pre": ("δf̄", d["df_bar"][unit]),
-                    "c-prev": ("δc⊙f → t−1", d["dc"][unit] * v["f"][unit]),
-                    "readout-in": ("Vᵀδv", d["dy"][unit] - d["dy_from_next"][unit])},
-        "odyssey": {"cell": ("δc", d["dc"][unit]), "y-next": ("δy←t+1", d["dy_from_next"][unit]),
-                    "o-pre": ("δō", d["do_bar"][unit]), "z-pre": ("δz̄", d["dz_bar"][unit])},
+        "circuit": {
+            "c": ("δc", d["dc"][unit]),
+            "c-next": ("δc←t+1", d["dc_from_next"][unit]),
+            "y-loop": ("δy←t+1", d["dy_from_next"][unit]),
+            "y": ("δy", d["dy"][unit]),
+            "v": ("δv", d["dv"][0]),
+            "f-pre": ("δf̄", d["df_bar"][unit]),
+            "c-prev": ("δc⊙f → t−1", d["dc"][unit] * v["f"][unit]),
+            "readout-in": ("Vᵀδv", d["dy"][unit] - d["dy_from_next"][unit]),
+        },
+        "odyssey": {
+            "cell": ("δc", d["dc"][unit]),
+            "y-next": ("δy←t+1", d["dy_from_next"][unit]),
+            "o-pre": ("δō", d["do_bar"][unit]),
+            "z-pre": ("δz̄", d["dz_bar"][unit]),
+        },
     }
     for diagram, cases in expected.items():
         assert "mode-backward" in (page.get_attribute(f"#{diagram} figure", "class") or "")
@@ -184,7 +255,9 @@ def test_backward_shows_errors_flowing_back(page: Page, page_log: PageLog, live_
     assert page_log.console_errors == []
 
 
-def test_rnn_unfolds_three_steps_with_live_values(page: Page, page_log: PageLog, live_server: str) -> None:
+def test_rnn_unfolds_three_steps_with_live_values(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
     open_harness(page, live_server, variant="rnn", t=0, unit=0)
     assert {"x", "a", "h", "o", "y-hat", "h-prev", "W-prev", "W-next"} <= keys_in(page, "rnn")
     v = frame(page, "forward", 0)
@@ -202,7 +275,9 @@ def test_rnn_unfolds_three_steps_with_live_values(page: Page, page_log: PageLog,
     assert page_log.console_errors == []
 
 
-def test_hover_shows_tooltip_with_pytorch_name(page: Page, page_log: PageLog, live_server: str) -> None:
+def test_hover_shows_tooltip_with_pytorch_name(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
     open_harness(page, live_server, variant="vanilla", t=2, unit=0)
     x, y = page.evaluate(POINT_ON_PATH_JS, '#circuit [data-key="i-out"] path.hit')
     page.mouse.move(x, y)
@@ -218,7 +293,9 @@ def test_hover_shows_tooltip_with_pytorch_name(page: Page, page_log: PageLog, li
     assert page_log.console_errors == []
 
 
-def test_clicking_a_strip_cell_selects_that_unit(page: Page, page_log: PageLog, live_server: str) -> None:
+def test_clicking_a_strip_cell_selects_that_unit(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
     open_harness(page, live_server, variant="vanilla", t=2, unit=0)
     page.locator('#odyssey [data-key="cell"] .strip rect').nth(3).click()
     assert page.input_value("#unit") == "3"
@@ -233,8 +310,13 @@ def test_clicking_a_strip_cell_selects_that_unit(page: Page, page_log: PageLog, 
 def test_labels_are_legible_and_never_collide(
     page: Page, page_log: PageLog, live_server: str, variant: str, mode: str
 ) -> None:
+    open_harness(page, live_server, variant=variant, mode=mode, t=0, unit=1)
     for t in (0, 3, 5):  # first step, middle, last (next-step terms are zero)
-        open_harness(page, live_server, variant=variant, mode=mode, t=t, unit=1)
+        # Move the step slider as a user would; every label is re-rendered.
+        page.eval_on_selector(
+            "#t", "(el, t) => { el.value = t; el.dispatchEvent(new Event('input')); }", t
+        )
+        assert page.text_content("#t-out") == str(t)
         assert page.evaluate(OVERLAP_JS) == [], f"t={t}"
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll("figure.dg svg text")]
       .filter((t) => t.getClientRects().length)
@@ -243,18 +325,49 @@ def test_labels_are_legible_and_never_collide(
     assert page_log.console_errors == []
 
 
-SHOTS = [("vanilla", "forward"), ("vanilla", "backward"), ("CIFG", "forward"), ("FGR", "forward"),
-         ("NIG", "backward"), ("NOAF", "forward"), ("NP", "forward"), ("rnn", "forward"), ("rnn", "backward")]
+SHOTS = [
+    ("vanilla", "forward"),
+    ("vanilla", "backward"),
+    ("CIFG", "forward"),
+    ("FGR", "forward"),
+    ("NIG", "backward"),
+    ("NOAF", "forward"),
+    ("NP", "forward"),
+    ("rnn", "forward"),
+    ("rnn", "backward"),
+]
 
 
 @pytest.mark.parametrize(("variant", "mode"), SHOTS)
 def test_screenshots_at_two_sizes(
-    page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path],
-    variant: str, mode: str,
+    page: Page,
+    page_log: PageLog,
+    live_server: str,
+    screenshot: Callable[[Page, str], Path],
+    variant: str,
+    mode: str,
 ) -> None:
     for width, height in ((1280, 800), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         open_harness(page, live_server, variant=variant, mode=mode, t=3, unit=1)
         path = screenshot(page, f"diagrams_{variant}_{mode}_{width}x{height}")
         assert path.stat().st_size > 10_000
+    assert page_log.console_errors == []
+
+
+def test_non_finite_values_show_as_missing_not_as_errors(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    open_harness(page, live_server, variant="vanilla", t=2, unit=0)
+    # The server sends NaN/Inf as null and flags the frame; the views must say so, not crash.
+    page.evaluate("""() => {
+      const { views, run } = window.__dg;
+      const values = { ...run.forward[2].values, c: [null, 1, 2, 3], y: [null, 0, 0, 0] };
+      for (const name of ["circuit", "odyssey"]) {
+        views[name].update({ mode: "forward", unit: 0, t: 2, T: run.T, values, nonfinite: true });
+      }
+    }""")
+    for diagram, key in (("circuit", "c"), ("odyssey", "cell"), ("circuit", "y")):
+        assert label(page, diagram, key)[1] == "n/a"
+    assert "non-finite" in (page.text_content("#circuit .dg-status") or "")
     assert page_log.console_errors == []

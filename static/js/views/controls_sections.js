@@ -124,15 +124,15 @@ export function filesSection(emit) {
     return h("span", {}, input, btn(text, title, () => input.click(), { class: "small" }));
   };
   const refs = {
-    paramFormat: select("param-format", [["json", "JSON"], ["npz", "NumPy .npz"], ["pytorch", "PyTorch .pt"],
-      ["keras", "Keras .weights.h5"], ["safetensors", "safetensors"]]),
-    traceFormat: select("trace-format", [["json", "JSON"], ["csv", "CSV"], ["npz", "NumPy .npz"]]),
+    paramFormat: select("param-format", [["json", "JSON"], ["npz", "NumPy .npz"],
+      ["pytorch", "PyTorch names (.npz)"]]),
+    traceFormat: select("trace-format", [["json", "JSON"], ["csv", "CSV (zip)"], ["npz", "NumPy .npz"]]),
   };
   const node = h("section", { class: "panel-section", "aria-labelledby": "sec-files" },
     h("h2", { id: "sec-files" }, "Files"),
     h("div", { class: "buttons" },
-      upload("params", ".json,.npz,.pt,.pth,.h5,.keras,.safetensors", "Upload parameters…",
-        "PyTorch state_dict, Keras weights, .npz or JSON"),
+      upload("params", ".json,.npz,.safetensors", "Upload parameters…",
+        ".npz, .safetensors or .json with notation, PyTorch (state_dict) or Keras names"),
       upload("sequence", ".csv,text/csv", "Upload sequence (CSV)…",
         "Columns: inputs then targets; one row per time step")),
     h("div", { class: "buttons" }, refs.paramFormat,

@@ -120,6 +120,7 @@ export class DiagramBase {
       T: frame.T ?? null,
       values: frame.values || null,
       deltas: mode === "backward" ? frame.deltas || null : null,
+      nonfinite: Boolean(frame.nonfinite), // the server sent NaN/Inf as null
     };
   }
 
@@ -197,13 +198,6 @@ export class DiagramBase {
     });
   }
 
-  _hiddenSize() {
-    const v = this.frame?.values || {};
-    const d = this.frame?.deltas || {};
-    const arr = v.c || v.h || v.y || d.dc || d.dh;
-    return Array.isArray(arr) ? arr.length : null;
-  }
-
   _renderStatus() {
     const f = this.frame;
     if (!f || f.t === null) {
@@ -212,7 +206,9 @@ export class DiagramBase {
     }
     const T = f.T !== null ? ` of ${f.T}` : "";
     const arrow = this.mode === "backward" ? "backward δ ←" : "forward →";
-    this.statusEl.textContent = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}`;
+    const warn = f.nonfinite ? " · ⚠ non-finite values (n/a)" : "";
+    this.statusEl.textContent = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}${warn}`;
+    this.root.classList.toggle("nonfinite", f.nonfinite);
   }
 
   _renderLegend() {

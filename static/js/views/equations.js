@@ -52,7 +52,7 @@ export class EquationsView {
     this._render(model);
   }
 
-  _wrangle({ store, mode, t, unit, params, trunc }) {
+  _wrangle({ store, mode, t, unit, params, trunc, label = "" }) {
     const m = store.meta;
     const s = fullStructure(m.structure || {});
     const hasParams = Boolean(params);
@@ -62,7 +62,7 @@ export class EquationsView {
     // Terms from t+1 are zero at the last step and where truncation cuts the flow.
     const cut = t >= m.T - 1 || (trunc > 0 && (t + 1) % trunc === 0);
     const next = !cut && store.bwd[t + 1] ? store.bwd[t + 1].deltas : null;
-    return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe,
+    return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe, label,
       ctx: frame && (mode === "forward" || bframe)
         ? { v: frame.values, d: bframe ? bframe.deltas : null, dn: next, P: params, j: unit, s, frame }
         : null };
@@ -94,23 +94,27 @@ export class EquationsView {
           slots.push({ name: el.dataset.slot, paren: el.dataset.paren === "1", text, last: null });
         }
       }
+      // The left-hand side's key names the row (tests and hover read it).
+      if (slots.length) item.dataset.lhs = slots[0].name;
       item.append(label, sym, num);
       this.list.appendChild(item);
       return { fill: r.fill, slots, item };
     });
   }
 
-  _render({ mode, cell, t, T, unit, ctx, s }) {
+  _render({ mode, cell, t, T, unit, ctx, s, label }) {
     const what = mode === "backward" ? "backward (BPTT)" : "forward";
     const cellName = cell === "rnn" ? "simple RNN" : "LSTM";
-    this.head.textContent = `${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
+    const head = `${label}${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
       (T ? ` of ${T - 1}` : "");
+    if (this.head.textContent !== head) this.head.textContent = head;
     this.el.classList.toggle("no-numbers", !ctx);
-    this.note.textContent = ctx ? (mode === "backward"
+    const note = ctx ? (mode === "backward"
       ? "δ = ∂L/∂(·). Terms from t+1 are 0 at the last step and where truncation cuts."
       : s && !s.peepholes && cell === "lstm" ? "No peepholes (NP): the gates do not see c." : "")
       : mode === "backward" ? "This step has not been reached by BPTT yet (shift+← steps back)."
         : "This step has not been computed yet.";
+    if (this.note.textContent !== note) this.note.textContent = note;
     for (const r of this._rows) {
       let values = {};
       if (ctx) {

@@ -41,21 +41,21 @@ function lstmPre(g, s, hasP) {
   if (peep) sym += ` + p_${g} \\odot ${cell}`;
   if (fgr) sym += FGR.map((a) => ` + R_{${a}${g}}\\,${a}(t{-}1)`).join("");
   sym += ` + b_${g}`;
-  let num = `@${g}b`;
+  let num = `@${g}_bar`;
   if (hasP) {
-    num += ` = @${g}Wx + @@${g}Ry`;
-    if (peep) num += ` + @@${g}pc`;
-    if (fgr) num += FGR.map((a) => ` + @@${g}R${a}`).join("");
-    num += ` + @@${g}b0`;
+    num += ` = @W_${g}x + @@R_${g}y`;
+    if (peep) num += ` + @@p_${g}c`;
+    if (fgr) num += FGR.map((a) => ` + @@R_${a}${g}_${a}`).join("");
+    num += ` + @@b_${g}`;
   }
   const fill = ({ v, P, j }) => {
-    const out = { [`${g}b`]: v[`${g}_bar`]?.[j] };
+    const out = { [`${g}_bar`]: v[`${g}_bar`]?.[j] };
     if (!P) return out;
-    out[`${g}Wx`] = dot(P[`W_${g}`][j], v.x);
-    out[`${g}Ry`] = dot(P[`R_${g}`][j], v.y_prev);
-    if (peep) out[`${g}pc`] = P[`p_${g}`][j] * (g === "o" ? v.c[j] : v.c_prev[j]);
-    if (fgr) for (const a of FGR) out[`${g}R${a}`] = dot(P[`R_${a}${g}`][j], v[`${a}_prev`]);
-    out[`${g}b0`] = P[`b_${g}`][j];
+    out[`W_${g}x`] = dot(P[`W_${g}`][j], v.x);
+    out[`R_${g}y`] = dot(P[`R_${g}`][j], v.y_prev);
+    if (peep) out[`p_${g}c`] = P[`p_${g}`][j] * (g === "o" ? v.c[j] : v.c_prev[j]);
+    if (fgr) for (const a of FGR) out[`R_${a}${g}_${a}`] = dot(P[`R_${a}${g}`][j], v[`${a}_prev`]);
+    out[`b_${g}`] = P[`b_${g}`][j];
     return out;
   };
   return row("", sym, num, fill);
@@ -74,8 +74,8 @@ function lstmGate(g, s, hasP) {
   }
   return [
     { ...lstmPre(g, s, hasP), label },
-    row("", `${g} = \\sigma(${GATE_BAR[g]})`, `@${g} = \\sigma(@${g}b)`,
-      ({ v, j }) => ({ [g]: v[g][j], [`${g}b`]: v[`${g}_bar`][j] })),
+    row("", `${g} = \\sigma(${GATE_BAR[g]})`, `@${g} = \\sigma(@${g}_bar)`,
+      ({ v, j }) => ({ [g]: v[g][j], [`${g}_bar`]: v[`${g}_bar`][j] })),
   ];
 }
 
@@ -83,11 +83,11 @@ function lstmForward(s, hasP, loss) {
   const rows = [];
   rows.push({ ...lstmPre("z", s, hasP), label: "block input" });
   rows.push(s.input_activation
-    ? row("", "z = g(\\bar z) = \\tanh(\\bar z)", "@z = \\tanh(@zb)", ({ v, j }) => ({ z: v.z[j], zb: v.z_bar[j] }))
+    ? row("", "z = g(\\bar z) = \\tanh(\\bar z)", "@z = \\tanh(@z_bar)", ({ v, j }) => ({ z: v.z[j], z_bar: v.z_bar[j] }))
     : row("(NIAF)", "z = \\bar z", "@z", ({ v, j }) => ({ z: v.z[j] })));
   rows.push(...lstmGate("i", s, hasP), ...lstmGate("f", s, hasP));
-  rows.push(row("cell", `c = z \\odot i + ${C_PREV} \\odot f`, "@c = @@z \\cdot @@i + @@cp \\cdot @@f",
-    ({ v, j }) => ({ c: v.c[j], z: v.z[j], i: v.i[j], cp: v.c_prev[j], f: v.f[j] })));
+  rows.push(row("cell", `c = z \\odot i + ${C_PREV} \\odot f`, "@c = @@z \\cdot @@i + @@c_prev \\cdot @@f",
+    ({ v, j }) => ({ c: v.c[j], z: v.z[j], i: v.i[j], c_prev: v.c_prev[j], f: v.f[j] })));
   rows.push(...lstmGate("o", s, hasP));
   rows.push(s.output_activation
     ? row("block output", "y = h(c) \\odot o = \\tanh(c) \\odot o", "@y = \\tanh(@c) \\cdot @@o",
@@ -102,8 +102,8 @@ function readoutRow(cell, loss) {
   const src = cell === "rnn" ? "o" : "v";
   const pred = loss === "cross_entropy" ? `\\hat y = \\operatorname{softmax}(${src})` : `\\hat y = ${src}`;
   const sym = cell === "rnn" ? pred : `v = V y + b_V,\\quad ${pred}`;
-  return row("readout", sym, "\\hat y = @yh,\\quad \\text{target} = @tg",
-    ({ v, frame }) => ({ yh: vecText(v.y_hat), tg: targetText(frame) }));
+  return row("readout", sym, "\\hat y = @y_hat,\\quad \\text{target} = @target",
+    ({ v, frame }) => ({ y_hat: vecText(v.y_hat), target: targetText(frame) }));
 }
 
 function targetText(frame) {
@@ -115,8 +115,8 @@ function targetText(frame) {
 function lossRow(loss) {
   const sym = loss === "cross_entropy" ? "\\ell(t) = -\\log \\hat y_{\\text{label}}"
     : "\\ell(t) = \\tfrac12 \\lVert \\hat y - \\text{target} \\rVert^2";
-  return row("loss", sym, "\\ell(t) = @lt", ({ frame }) => ({
-    lt: frame?.loss_t === null || frame?.loss_t === undefined ? "none (no target at this step)" : frame.loss_t,
+  return row("loss", sym, "\\ell(t) = @loss_t", ({ frame }) => ({
+    loss_t: frame?.loss_t === null || frame?.loss_t === undefined ? "none (no target at this step)" : frame.loss_t,
   }));
 }
 
@@ -133,12 +133,12 @@ function lstmBackward(s, hasP) {
   const ext = (a) => (fgr ? ` + \\textstyle\\sum_b R_{${a}b}^{\\top}\\delta\\bar b(t{+}1)` : "");
   rows.push(row("block output",
     "\\delta y = \\Delta(t) + \\textstyle\\sum_* R_*^{\\top}\\,\\delta\\bar *(t{+}1)",
-    "@dy = @dyr + @@dyn", ({ d, j }) => ({ dy: d.dy[j], dyr: d.dy[j] - d.dy_from_next[j],
-      dyn: d.dy_from_next[j] })));
+    "@dy = @dy_readout + @@dy_from_next", ({ d, j }) => ({ dy: d.dy[j], dy_readout: d.dy[j] - d.dy_from_next[j],
+      dy_from_next: d.dy_from_next[j] })));
   if (s.output_gate) {
     rows.push(row("output gate", `\\delta\\bar o = (\\delta y \\odot h(c)${ext("o")}) \\odot \\sigma'(\\bar o)`,
-      fgr ? "@dob = (@@dy \\cdot @@hc + @@xo) \\cdot @so" : "@dob = @@dy \\cdot @@hc \\cdot @so",
-      (ctx) => ({ dob: ctx.d.do_bar[ctx.j], dy: ctx.d.dy[ctx.j], hc: hOf(ctx), so: sig1(ctx.v.o[ctx.j]),
+      fgr ? "@do_bar = (@@dy \\cdot @@hc + @@xo) \\cdot @so" : "@do_bar = @@dy \\cdot @@hc \\cdot @so",
+      (ctx) => ({ do_bar: ctx.d.do_bar[ctx.j], dy: ctx.d.dy[ctx.j], hc: hOf(ctx), so: sig1(ctx.v.o[ctx.j]),
         xo: fgrExtra("o", ctx) })));
   }
   const po = s.peepholes && s.output_gate;
@@ -157,39 +157,39 @@ function lstmBackward(s, hasP) {
   } else if (po || pi || pf) {
     num += " + @@dcp";
   }
-  num += " + @@dcn";
+  num += " + @@dc_from_next";
   rows.push(row("cell", sym, num, (ctx) => {
     const { d, v, P, j, dn } = ctx;
     const hp = s.output_activation ? 1 - Math.tanh(v.c[j]) ** 2 : 1;
-    const out = { dc: d.dc[j], dc1: d.dy[j] * v.o[j] * hp, dcn: d.dc_from_next[j] };
+    const out = { dc: d.dc[j], dc1: d.dy[j] * v.o[j] * hp, dc_from_next: d.dc_from_next[j] };
     if (P) {
       if (po) out.dc2 = P.p_o[j] * d.do_bar[j];
       if (pi) out.dc3 = dn ? P.p_i[j] * dn.di_bar[j] : 0;
       if (pf) out.dc4 = dn ? P.p_f[j] * dn.df_bar[j] : 0;
     } else {
-      out.dcp = d.dc[j] - out.dc1 - out.dcn; // peephole terms, shown lumped without parameters
+      out.dcp = d.dc[j] - out.dc1 - out.dc_from_next; // peephole terms, shown lumped without parameters
     }
     return out;
   }));
   if (s.forget_gate && !s.coupled) {
     rows.push(row("forget gate", `\\delta\\bar f = (\\delta c \\odot ${C_PREV}${ext("f")}) \\odot \\sigma'(\\bar f)`,
-      fgr ? "@dfb = (@@dc \\cdot @@cp + @@xf) \\cdot @sf" : "@dfb = @@dc \\cdot @@cp \\cdot @sf",
-      (ctx) => ({ dfb: ctx.d.df_bar[ctx.j], dc: ctx.d.dc[ctx.j], cp: ctx.v.c_prev[ctx.j],
+      fgr ? "@df_bar = (@@dc \\cdot @@c_prev + @@xf) \\cdot @sf" : "@df_bar = @@dc \\cdot @@c_prev \\cdot @sf",
+      (ctx) => ({ df_bar: ctx.d.df_bar[ctx.j], dc: ctx.d.dc[ctx.j], c_prev: ctx.v.c_prev[ctx.j],
         sf: sig1(ctx.v.f[ctx.j]), xf: fgrExtra("f", ctx) })));
   }
   if (s.input_gate) {
     const zc = s.coupled ? `(z - ${C_PREV})` : "z";
     rows.push(row(s.coupled ? "input gate (CIFG: f = 1 − i)" : "input gate",
       `\\delta\\bar\\imath = (\\delta c \\odot ${zc}${ext("i")}) \\odot \\sigma'(\\bar\\imath)`,
-      fgr ? "@dib = (@@dc \\cdot @@zc + @@xi) \\cdot @si" : "@dib = @@dc \\cdot @@zc \\cdot @si",
+      fgr ? "@di_bar = (@@dc \\cdot @@zc + @@xi) \\cdot @si" : "@di_bar = @@dc \\cdot @@zc \\cdot @si",
       (ctx) => {
         const { d, v, j } = ctx;
-        return { dib: d.di_bar[j], dc: d.dc[j], zc: s.coupled ? v.z[j] - v.c_prev[j] : v.z[j],
+        return { di_bar: d.di_bar[j], dc: d.dc[j], zc: s.coupled ? v.z[j] - v.c_prev[j] : v.z[j],
           si: sig1(v.i[j]), xi: fgrExtra("i", ctx) };
       }));
   }
   rows.push(row("block input", `\\delta\\bar z = \\delta c \\odot i \\odot g'(\\bar z)`,
-    "@dzb = @@dc \\cdot @@i \\cdot @gp", ({ d, v, j }) => ({ dzb: d.dz_bar[j], dc: d.dc[j], i: v.i[j],
+    "@dz_bar = @@dc \\cdot @@i \\cdot @gp", ({ d, v, j }) => ({ dz_bar: d.dz_bar[j], dc: d.dc[j], i: v.i[j],
       gp: s.input_activation ? 1 - v.z[j] ** 2 : 1 })));
   const gates = ["z", ...["i", "f", "o"].filter((g) => (g === "f" ? s.forget_gate && !s.coupled : s[GATE_SWITCH[g]]))];
   rows.push(row("input", `\\delta x = ${gates.map((g) => `W_${g}^{\\top}\\delta${GATE_BAR[g]}`).join(" + ")}`,
@@ -206,11 +206,11 @@ function hOf({ v, j, s }) {
 // ------------------------------------------------------------------ simple RNN
 function rnnForward(hasP, loss) {
   return [
-    row("pre-activation", "a = b + W\\,h(t{-}1) + U\\,x", hasP ? "@a = @b0 + @@Wh + @@Ux" : "@a",
-      ({ v, P, j }) => (P ? { a: v.a[j], b0: P.b[j], Wh: dot(P.W[j], v.h_prev), Ux: dot(P.U[j], v.x) }
+    row("pre-activation", "a = b + W\\,h(t{-}1) + U\\,x", hasP ? "@a = @b + @@Wh + @@Ux" : "@a",
+      ({ v, P, j }) => (P ? { a: v.a[j], b: P.b[j], Wh: dot(P.W[j], v.h_prev), Ux: dot(P.U[j], v.x) }
         : { a: v.a[j] })),
     row("hidden state", "h = \\tanh(a)", "@h = \\tanh(@a)", ({ v, j }) => ({ h: v.h[j], a: v.a[j] })),
-    row("output", "o = c + V h", "o = @ov", ({ v }) => ({ ov: vecText(v.o) })),
+    row("output", "o = c + V h", "o = @o", ({ v }) => ({ o: vecText(v.o) })),
     readoutRow("rnn", loss),
     lossRow(loss),
   ];
@@ -220,8 +220,8 @@ function rnnBackward(loss) {
   return [
     row("output", loss === "cross_entropy" ? "\\delta o = \\hat y - \\mathbf{1}_{\\text{label}}"
       : "\\delta o = \\hat y - \\text{target}", "\\delta o = @do", ({ d }) => ({ do: vecText(d.do) })),
-    row("hidden state", "\\delta h = V^{\\top}\\delta o + W^{\\top}\\delta a(t{+}1)", "@dh = @dhr + @@dhn",
-      ({ d, j }) => ({ dh: d.dh[j], dhr: d.dh[j] - d.dh_from_next[j], dhn: d.dh_from_next[j] })),
+    row("hidden state", "\\delta h = V^{\\top}\\delta o + W^{\\top}\\delta a(t{+}1)", "@dh = @dh_readout + @@dh_from_next",
+      ({ d, j }) => ({ dh: d.dh[j], dh_readout: d.dh[j] - d.dh_from_next[j], dh_from_next: d.dh_from_next[j] })),
     row("pre-activation", "\\delta a = \\delta h \\odot (1 - h^2)", "@da = @@dh \\cdot @hp",
       ({ d, v, j }) => ({ da: d.da[j], dh: d.dh[j], hp: 1 - v.h[j] ** 2 })),
     row("input", "\\delta x = U^{\\top}\\delta a", "\\delta x = @dx", ({ d }) => ({ dx: vecText(d.dx) })),

@@ -6,7 +6,7 @@
 import { SYMLOG, PLOT_CONFIG, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf, plotly,
   timeBins, watchWidth } from "./plot_util.js";
 
-const MAX_COLS = 360; // time columns drawn; longer sequences are averaged into bins
+const MAX_COLS = 300; // time columns drawn; longer sequences are averaged into bins
 
 /** Rows per cell, mode and structure: [key, label, colour family]. */
 function panelsFor(cell, mode, s) {
@@ -43,7 +43,7 @@ export class HeatmapChart {
     this.plot.className = "plot";
     this.el.appendChild(this.plot);
     this.cursor = new Cursor(this.plot);
-    this.budget = new RenderBudget(300);
+    this.budget = new RenderBudget(600);
     this.width = 0;
     watchWidth(this.plot, (w) => { this.width = w; });
     this.onSelect = onSelect;
@@ -81,10 +81,24 @@ export class HeatmapChart {
       const z = family === "delta" ? raw.map((r) => r.map((v) => SYMLOG.apply(v))) : raw;
       return { key, label, family, raw, z };
     });
-    return { panels, x, T: m.T, H: m.H, unit, binned: bins.length < m.T };
+    // Bins with data: the selected unit's outline covers those, not the empty future.
+    let first = Infinity;
+    let last = -1;
+    for (const p of panels) {
+      for (const row of p.raw) {
+        row.forEach((v, k) => {
+          if (v !== null) {
+            first = Math.min(first, k);
+            last = Math.max(last, k);
+          }
+        });
+      }
+    }
+    const span = last >= 0 ? [bins[first][0] - 0.5, bins[last][1] - 0.5] : null;
+    return { panels, x, T: m.T, H: m.H, unit, span, binned: bins.length < m.T };
   }
 
-  _render({ panels, x, T, H, unit, binned }) {
+  _render({ panels, x, T, H, unit, span, binned }) {
     const n = panels.length;
     const gap = 0.035;
     const h = (1 - gap * (n - 1)) / n;
@@ -108,8 +122,10 @@ export class HeatmapChart {
           font: { size: 15 } }, showgrid: false, zeroline: false, ticks: "", fixedrange: true,
         tickfont: { size: 9 }, dtick: H <= 8 ? 1 : undefined, anchor: "x",
       };
-      layout.shapes.push({ type: "rect", xref: "paper", yref: ya, x0: 0, x1: 1,
-        y0: unit - 0.5, y1: unit + 0.5, line: { color: "#111", width: 1.2 }, fillcolor: "rgba(0,0,0,0)" });
+      if (span) {
+        layout.shapes.push({ type: "rect", xref: "x", yref: ya, x0: span[0], x1: span[1],
+          y0: unit - 0.5, y1: unit + 0.5, line: { color: "#111", width: 1.2 }, fillcolor: "rgba(0,0,0,0)" });
+      }
       const ca = families.indexOf(p.family);
       return {
         type: "heatmap", x, z: p.z, xaxis: "x", yaxis: ya, coloraxis: ca === 0 ? "coloraxis" : `coloraxis${ca + 1}`,

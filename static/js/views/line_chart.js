@@ -25,7 +25,7 @@ export class LineChart {
     this.empty.className = "chart-empty";
     this.el.appendChild(this.empty);
     this.cursor = new Cursor(this.plot);
-    this.budget = new RenderBudget(250);
+    this.budget = new RenderBudget(400);
     this._sig = null;
     this.width = 0;
     watchWidth(this.plot, (w) => { this.width = w; });
@@ -95,7 +95,7 @@ export class LineChart {
         zerolinecolor: "#d6dae2", range: row.range || undefined, exponentformat: "power",
         fixedrange: true,
       };
-      if (row.log && decades[k] >= 2) layout[name].dtick = 1;
+      if (row.log && (decades[k] >= 2 || !hasData)) layout[name].dtick = 1;
       else if (row.log) layout[name].tickformat = ".2~g";
     });
     const traces = series.map((s) => ({

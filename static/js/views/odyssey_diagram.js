@@ -15,7 +15,7 @@ const H = 520;
 const C = { x: 270, y: 218, r: 24 }; // the cell
 const P = {
   mulf: [185, 218], f: [112, 218], z: [270, 352], muli: [270, 290], i: [420, 290],
-  h: [270, 150], mulo: [270, 92], o: [420, 92], branch: [270, 52], v: [195, 52], yhat: [125, 52],
+  h: [270, 150], mulo: [270, 92], o: [420, 92], branch: [270, 52], v: [200, 52], yhat: [118, 52],
 };
 const R = 15; // unit circles
 const FGR = { top: 12, right: 590, bottom: 426, left: 8 };
@@ -233,7 +233,7 @@ export class OdysseyDiagram extends DiagramBase {
       name: "readout v = V y + b_V" });
     const vw = group(L, "v", "wire-probe");
     wire(vw, [[P.v[0] - 15, by], [P.yhat[0] + 13, by]]);
-    this.bind(vw, { q: "v", dq: "dv", label: { x: (P.v[0] + P.yhat[0]) / 2, y: by - 9, anchor: "middle" } });
+    this.bind(vw, { q: "v", dq: "dv", label: { x: (P.v[0] + P.yhat[0]) / 2 - 4, y: by - 12, anchor: "middle" } });
     this.bind(letterNode(L, "y-hat", P.yhat[0], by, "ŷ"), { q: "y_hat", label: { x: P.yhat[0], y: by + 30, anchor: "middle" },
       name: "prediction ŷ(t)" });
     this.bind(group(L, "target", "target"), { q: "target", label: { x: P.yhat[0], y: by + 45, anchor: "middle" } });

@@ -1,0 +1,62 @@
+"""Screenshots of every view of the explorer page at 1280×800 and 1920×1080, saved under
+screenshots/ (git-ignored) for a person to look at; the test itself checks the layout holds:
+nothing wider than the window, no chart left empty, no console error."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.explorer import open_explorer, wait_for_frame
+from tests.browser.page_log import PageLog
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
+VIEWS = {
+    "default": "",
+    "forward": "t=12",
+    "backward": "t=30&mode=backward",
+    "odyssey-fgr": "variant=FGR&diagram=odyssey&t=8",
+    "cifg-backward": "variant=CIFG&t=20&mode=backward&unit=1",
+    "rnn": "cell=rnn&t=10",
+    "compare": "compare=true&t=40&mode=backward",
+    "large": "hidden=32&length=300&t=250",
+    "trained": "t=49",
+    "help": "t=3",
+}
+
+LAYOUT_JS = """() => ({
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+  emptyPlots: [...document.querySelectorAll('.chart-card')]
+    .filter((c) => c.offsetParent && !c.querySelector('.main-svg')).map((c) => c.id),
+})"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_screenshot_view(
+    page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path],
+    view: str, size: str,
+) -> None:
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    open_explorer(page, live_server, VIEWS[view])
+    if view == "trained":
+        page.locator("input[name=updates]").fill("150")
+        page.get_by_role("button", name="Run this many parameter updates").click()
+        page.wait_for_function(
+            "() => window.__lstmExplorer.controller.primary.store.training.loss.length >= 150"
+            " && !window.__lstmExplorer.controller.training", timeout=90_000)
+        wait_for_frame(page)
+    if view == "help":
+        page.keyboard.press("?")
+        page.locator(".help-popover").wait_for(state="visible")
+    page.wait_for_timeout(700)  # charts redraw within their budget
+    layout = page.evaluate(LAYOUT_JS)
+    assert layout["overflow"] <= 0, f"page wider than the window by {layout['overflow']} px"
+    assert layout["emptyPlots"] == []
+    path = screenshot(page, f"page-{view}-{size}")
+    assert path.stat().st_size > 20_000
+    assert page_log.console_errors == []
