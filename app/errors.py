@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from typing import Any
 
@@ -132,12 +133,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal[:30]} is too large for a 64-bit float")
+    return value
+
+
 def loads_strict(text: str | bytes) -> Any:
     """json.loads that refuses NaN, Infinity and -Infinity (Python's json accepts them), and
     bytes that are not plain UTF-8 (a BOM, UTF-16: json.loads would guess the encoding)."""
     if isinstance(text, bytes | bytearray):
         text = bytes(text).decode("utf-8")
-    return json.loads(text, parse_constant=_reject_constant)
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 class StrictJSONRequest(StarletteRequest):

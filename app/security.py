@@ -29,7 +29,9 @@ CLOSE_FORBIDDEN = 4403
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DOCS_PATHS = ("/docs", "/redoc")
 # A Host header we are willing to echo into the policy: name or IP literal, optional port.
-_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+)
 
 PAGE_POLICY = (
     "default-src 'self'",
@@ -108,14 +110,21 @@ class SecurityHeadersMiddleware:
         if scope["type"] == "websocket":
             if cross_site:
                 # Closing before accept: the server answers the upgrade with HTTP 403.
-                await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN,
-                            "reason": "origin not allowed"})
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": CLOSE_FORBIDDEN,
+                        "reason": "origin not allowed",
+                    }
+                )
                 return
             await self.app(scope, receive, send)
             return
 
-        extra = [*STATIC_HEADERS, (b"content-security-policy",
-                                   content_security_policy(scope["path"], host).encode())]
+        extra = [
+            *STATIC_HEADERS,
+            (b"content-security-policy", content_security_policy(scope["path"], host).encode()),
+        ]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -132,12 +141,21 @@ class SecurityHeadersMiddleware:
 
 
 async def _forbidden(send: Send, origin: str) -> None:
-    detail = (f"origin: {origin[:100]!r} may not change anything here; "
-              "add it to cors_origins (LSTM_EXPLORER_CORS_ORIGINS) to allow it")
+    detail = (
+        f"origin: {origin[:100]!r} may not change anything here; "
+        "add it to cors_origins (LSTM_EXPLORER_CORS_ORIGINS) to allow it"
+    )
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -119,6 +119,8 @@ class Stream:
             obj = loads_strict(raw)
         except ValueError as exc:
             return _Error(f"message: not valid JSON ({str(exc)[:80]})")
+        except RecursionError:
+            return _Error("message: nested too deeply")
         if not isinstance(obj, dict):
             return _Error("message: expected a JSON object such as {\"cmd\": \"play\"}")
         try:
@@ -164,7 +166,12 @@ class Stream:
                 await asyncio.sleep(0)  # let the reader in even when sends never block
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await self.ws.send_text(serialize.dumps_text(frame))
+        try:
+            text = serialize.dumps_text(frame)
+        except (TypeError, ValueError):  # e.g. a lone surrogate echoed from a command
+            logger.exception("stream of session %s: unserialisable frame", self.session.id)
+            text = '{"type":"error","detail":"a frame could not be encoded"}'
+        await self.ws.send_text(text)
 
     async def _compute(self, fn: Any, *args: Any) -> Any:
         """fn(*args) under the session lock; in a worker thread unless the model is small."""
@@ -196,6 +203,12 @@ class Stream:
             await self._command(cmd)
         except ValueError as exc:
             await self._send({"type": "error", "detail": str(exc)})
+        except _GONE:
+            raise
+        except Exception:
+            logger.exception("stream of session %s: command %s failed", self.session.id, cmd.cmd)
+            self.mode = None
+            await self._send({"type": "error", "detail": "internal error; the stream is paused"})
 
     async def _command(self, cmd: Any) -> None:
         s = self.session

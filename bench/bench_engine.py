@@ -111,14 +111,18 @@ def settle() -> None:
     time.sleep(0.3)
 
 
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: allocations, BLAS thread start, torch's first-call dispatch
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_seconds(fns: list[Callable[[], object]], repeats: int, pause: bool) -> list[float]:
+    """Median time of each function; the repeats go round-robin so all meet the same load."""
+    times: list[list[float]] = [[] for _ in fns]
+    for rep in range(repeats + 1):  # round 0 is the warm-up (allocations, first-call dispatch)
+        for fn, spent in zip(fns, times, strict=True):
+            if pause:
+                settle()
+            start = time.perf_counter()
+            fn()
+            if rep:
+                spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 # ----------------------------------------------------------------- contenders
@@ -234,21 +238,19 @@ class Row:
     max_grad_diff: float
 
 
-def measure(H: int, T: int, repeats: int) -> Row:
+def measure(H: int, T: int, repeats: int, threads: int) -> Row:
     p = make_problem(H, T)
     r = max(3, repeats if T * H <= 100 * 512 else repeats // 2)
-    timings = []
-    for fn in (
+    contenders = [
         engine_forward(p),
         torch_cell_loop(p, torch.float64),
         engine_forward_backward(p),
         engine_forward_backward(make_problem(H, T, dtype="float32")),
         torch_forward_backward(p, torch.float64),
         torch_forward_backward(p, torch.float32),
-    ):
-        settle()
-        timings.append(median_seconds(fn, r))
-    fwd, cell, fb, fb32, t64, t32 = timings
+    ]
+    # with worker threads, let the previous library's idle workers stop spinning first
+    fwd, cell, fb, fb32, t64, t32 = median_seconds(contenders, r, pause=threads > 1)
     return Row(
         H,
         T,
@@ -312,14 +314,15 @@ def main() -> None:
     rows = []
     for T in lengths:
         for H in HIDDEN:
-            rows.append(measure(H, T, repeats))
+            rows.append(measure(H, T, repeats, threads))
             print(table(rows[-1:])[-1], flush=True)
     per_step, total, peak = trace_memory(make_problem(512, 1000))
     lines = [
         "# Engine benchmark",
         "",
         f"Batch 1, D = {D}, O = {O}, MSE at every step; engine float64, variant NP (nn.LSTM's).",
-        "Medians of repeats in one process; × = how many times faster the engine is.",
+        "Medians of repeats in one process, the contenders taking turns (round-robin) so that",
+        "all meet the same machine load; × = how many times faster the engine is.",
         "Engine times include building the Runner (validation, input projections, trace);",
         "targets are parsed once beforehand, as torch's target tensor is built once.",
         "engine f32: the same engine with dtype float32, beside torch f32.",

@@ -1,6 +1,7 @@
 """WebSocket /api/v1/sessions/{id}/stream: commands in, typed frames out (app/streaming.py)."""
 
 from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketState
 
 from app.errors import NotFoundError
 from app.sessions import SessionStore
@@ -29,3 +30,7 @@ async def stream_session(websocket: WebSocket, session_id: str) -> None:
         await stream.run()
     finally:
         streams.discard(stream)
+        if websocket.application_state == WebSocketState.CONNECTED and (
+            websocket.client_state == WebSocketState.CONNECTED
+        ):
+            await websocket.close(code=1011, reason="stream ended")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ FORMAT = "lstm-explorer-session"
 VERSION = 1
 _OPT_ARRAYS = ("velocity", "m", "v")
 _MAX_META = 1 << 20
+_MAX_ARRAYS = 200
 
 
 def meta(session: Session) -> dict[str, Any]:
@@ -140,14 +142,20 @@ def _read_npz(data: bytes, settings: Settings) -> tuple[dict[str, Any], dict[str
             info = zf.getinfo("meta.json")
             check_limit("meta.json", info.file_size, "bytes", _MAX_META)
             meta_obj = loads_strict(zf.read(info))
+            infos = zf.infolist()
+            declared = sum(item.file_size for item in infos)
+            # sizes as declared in the archive, checked before anything is inflated (zip bombs)
+            check_limit("snapshot", declared, "max_upload_bytes", settings.max_upload_bytes)
+            check_limit("snapshot", len(infos), "arrays", _MAX_ARRAYS)
             rest = io.BytesIO()
             with zipfile.ZipFile(rest, "w") as out:
                 for item in zf.infolist():
                     if item.filename != "meta.json":
                         out.writestr(item.filename, zf.read(item))  # sizes: checked below
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, NotImplementedError,
+            zlib.error) as exc:
         raise ValueError(f"snapshot: unreadable archive ({type(exc).__name__})") from None
-    limits = Limits(max_bytes=settings.max_upload_bytes, max_arrays=200)
+    limits = Limits(max_bytes=settings.max_upload_bytes, max_arrays=_MAX_ARRAYS)
     named = read_arrays(rest.getvalue(), "npz", limits, _shape_check(settings))
     if not isinstance(meta_obj, dict):
         raise ValueError("snapshot: meta.json is not a JSON object")

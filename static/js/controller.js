@@ -129,7 +129,7 @@ export class Controller {
         this.state.set({ t: frame.t });
         if (frame.t === this.pendingT) this.pendingT = null;
       }
-      if (frame.nonfinite) {
+      if (frame.nonfinite && !(this.message && this.message.kind === "diverged")) {
         this.message = { kind: "nonfinite", text: "Some numbers overflowed (shown as n/a): the weights have diverged." };
       }
       if (frame.type === "metrics" && frame.diverged) {

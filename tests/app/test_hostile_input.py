@@ -43,13 +43,15 @@ def assert_refused(response: httpx.Response) -> None:
     assert "detail" in response.json()
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [c[1:] for c in JSON_BODIES],
-                         ids=[c[0] for c in JSON_BODIES])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), [c[1:] for c in JSON_BODIES], ids=[c[0] for c in JSON_BODIES]
+)
 def test_send_hostile_json_is_refused_with_4xx(
     api: TestClient, sid: str, method: str, path: str, body: bytes
 ) -> None:
-    response = api.request(method, path.format(sid=sid), content=body,
-                           headers={"content-type": "application/json"})
+    response = api.request(
+        method, path.format(sid=sid), content=body, headers={"content-type": "application/json"}
+    )
     assert_refused(response)
 
 
@@ -94,11 +96,18 @@ def test_restore_npz_snapshot_with_pickle_is_refused(api: TestClient, sid: str) 
 @pytest.mark.parametrize(
     ("path", "field", "make"),
     [
-        pytest.param("/api/v1/sessions/upload", "params_file",
-                     lambda _: zip_bomb("U.npy", 256 << 20), id="params-npz"),
-        pytest.param("/api/v1/sessions/restore", "file",
-                     lambda meta: zip_bomb("sequence.inputs.npy", 256 << 20, {"meta.json": meta}),
-                     id="snapshot-npz"),
+        pytest.param(
+            "/api/v1/sessions/upload",
+            "params_file",
+            lambda _: zip_bomb("U.npy", 256 << 20),
+            id="params-npz",
+        ),
+        pytest.param(
+            "/api/v1/sessions/restore",
+            "file",
+            lambda meta: zip_bomb("sequence.inputs.npy", 256 << 20, {"meta.json": meta}),
+            id="snapshot-npz",
+        ),
     ],
 )
 def test_upload_zip_bomb_is_refused_unread(

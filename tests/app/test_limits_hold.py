@@ -22,10 +22,16 @@ SMALL = {"hidden_size": 4, "task": {"name": "sine", "options": {"length": 10}}}
 def limits(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
-            "max_hidden_size": 16, "max_input_size": 4, "max_output_size": 4,
-            "max_sequence_length": 50, "max_sessions": 3, "max_request_bytes": 64 * 1024,
-            "max_upload_bytes": 16 * 1024, "max_train_updates_per_call": 10,
-            "max_ws_message_bytes": 1024, "max_ws_commands_per_second": 5,
+            "max_hidden_size": 16,
+            "max_input_size": 4,
+            "max_output_size": 4,
+            "max_sequence_length": 50,
+            "max_sessions": 3,
+            "max_request_bytes": 64 * 1024,
+            "max_upload_bytes": 16 * 1024,
+            "max_train_updates_per_call": 10,
+            "max_ws_message_bytes": 1024,
+            "max_ws_commands_per_second": 5,
         }
     )
 
@@ -50,14 +56,30 @@ def _session(api: TestClient, body: dict[str, Any] | None = None) -> str:
     ("body", "field", "setting"),
     [
         pytest.param({"hidden_size": 17}, "hidden_size", "max_hidden_size=16", id="hidden-size"),
-        pytest.param({"task": {"name": "sine", "options": {"length": 51}}}, "T",
-                     "max_sequence_length=50", id="sequence-length-of-task"),
-        pytest.param({"sequence": {"inputs": [[0.0]] * 51, "targets": [[0.0]] * 51}},
-                     "sequence.inputs", "max_sequence_length=50", id="sequence-length-of-own"),
-        pytest.param({"sequence": {"inputs": [[0.0] * 5], "targets": [[0.0]]}},
-                     "input_size", "max_input_size=4", id="input-size"),
-        pytest.param({"sequence": {"inputs": [[0.0]], "targets": [[0.0] * 5]}},
-                     "output_size", "max_output_size=4", id="output-size"),
+        pytest.param(
+            {"task": {"name": "sine", "options": {"length": 51}}},
+            "T",
+            "max_sequence_length=50",
+            id="sequence-length-of-task",
+        ),
+        pytest.param(
+            {"sequence": {"inputs": [[0.0]] * 51, "targets": [[0.0]] * 51}},
+            "sequence.inputs",
+            "max_sequence_length=50",
+            id="sequence-length-of-own",
+        ),
+        pytest.param(
+            {"sequence": {"inputs": [[0.0] * 5], "targets": [[0.0]]}},
+            "input_size",
+            "max_input_size=4",
+            id="input-size",
+        ),
+        pytest.param(
+            {"sequence": {"inputs": [[0.0]], "targets": [[0.0] * 5]}},
+            "output_size",
+            "max_output_size=4",
+            id="output-size",
+        ),
     ],
 )
 def test_create_session_over_limit_names_field_and_limit(
@@ -98,8 +120,9 @@ def test_chunked_body_over_limit_is_413_naming_limit(api: TestClient) -> None:
             yield b"0.0," * 200
         yield b"0.0]}"
 
-    response = api.post("/api/v1/trace", content=chunks(),
-                        headers={"content-type": "application/json"})
+    response = api.post(
+        "/api/v1/trace", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert "max_request_bytes" in _detail(response)
 

@@ -93,14 +93,18 @@ def test_configured_cors_origin_may_call_the_api(settings: Settings) -> None:
         response = client.post("/api/v1/sessions", json=SESSION, headers={"origin": allowed})
         assert response.status_code == 201
         assert response.headers["access-control-allow-origin"] == allowed
-        assert client.post("/api/v1/sessions", json=SESSION, headers={"origin": EVIL}).status_code == 403
+        assert (
+            client.post("/api/v1/sessions", json=SESSION, headers={"origin": EVIL}).status_code
+            == 403
+        )
 
 
 def test_stream_from_foreign_origin_is_refused(client: TestClient) -> None:
     sid = client.post("/api/v1/sessions", json=SESSION).json()["id"]
     url = f"/api/v1/sessions/{sid}/stream"
-    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
-        url, headers={"origin": EVIL}
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(url, headers={"origin": EVIL}),
     ):
         pass
     assert refused.value.code == 4403

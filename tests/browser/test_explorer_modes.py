@@ -84,3 +84,23 @@ def test_long_sequence_with_many_units_stays_responsive(
     wait_for_t(page, 998)
     assert page.evaluate("performance.now()") - start < 2000
     assert page_log.console_errors == []
+
+
+def test_diverged_training_shows_a_banner_with_reset(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    open_explorer(page, live_server, "lr=10&optimizer=sgd&t=5")
+    page.locator("input[name=updates]").fill("200")
+    page.get_by_role("button", name="Run this many parameter updates").click()
+    banner = page.locator("#banner")
+    expect(banner).to_be_visible(timeout=90_000)
+    expect(banner).to_contain_text("diverged")
+    page.wait_for_function("() => !window.__lstmExplorer.controller.training", timeout=30_000)
+
+    banner.get_by_role("button", name="Reset weights").click()
+    expect(banner).to_be_hidden()
+    wait_for_frame(page)
+    assert explorer_state(page)["t"] == 0
+    loss_t = page.evaluate("() => window.__lstmExplorer.controller.primary.store.fwd[0].loss_t")
+    assert loss_t is not None and loss_t < 10
+    assert page_log.console_errors == []

@@ -17,18 +17,22 @@ const SETUPS = {
   copy: { task_options: { delay: 10 }, learning_rate: 0.005, label: "copy (delay 10)" },
 };
 
-/** Log-axis ticks at 1, 2 and 5 × 10^k across the data (Plotly's own minor labels read "9 8 7"). */
-function logTicks(values) {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+/**
+ * A padded log-axis range and ticks at 1, 2 and 5 × 10^k inside it (Plotly's own minor labels
+ * read "9 8 7", and it may leave the lowest box without a label).
+ */
+function logAxis(values) {
+  const lo = Math.min(...values) / 1.3;
+  const hi = Math.max(...values) * 1.3;
   const ticks = [];
   for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k += 1) {
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** k;
-      if (v >= lo / 1.5 && v <= hi * 1.5) ticks.push(v);
+      if (v >= lo && v <= hi) ticks.push(v);
     }
   }
-  return { tickvals: ticks, ticktext: ticks.map((v) => String(Number(v.toPrecision(1)))) };
+  return { range: [Math.log10(lo), Math.log10(hi)], tickvals: ticks,
+    ticktext: ticks.map((v) => String(Number(v.toPrecision(1)))) };
 }
 
 const fmt = (x) => (x === null || x === undefined ? "n/a" : Number(x).toPrecision(3));
@@ -193,7 +197,7 @@ export class ExperimentView {
       font: FONT, showlegend: false, height: 300, margin: { l: 64, r: 12, t: 8, b: 40 },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
       yaxis: { type: "log", title: { text: "held-out loss after training" }, gridcolor: "#e4e7ee",
-        zeroline: false, ...(values.length ? logTicks(values) : {}) },
+        zeroline: false, ...(values.length ? logAxis(values) : {}) },
       xaxis: { tickfont: { size: 12 }, fixedrange: true },
     };
     this.placeholder.hidden = true;
@@ -221,10 +225,10 @@ export class ExperimentView {
   _build() {
     this.taskSelect = h("select", { name: "xp-task", onchange: () => this._describe() },
       Object.entries(SETUPS).map(([k, s]) => h("option", { value: k }, s.label)));
-    this.seedsInput = h("input", { type: "number", name: "xp-seeds", min: 1, max: 10, value: 6,
+    this.seedsInput = h("input", { type: "number", name: "xp-seeds", min: 1, max: 10, value: 8,
       onchange: () => this._describe() });
     this.updatesInput = h("input", { type: "number", name: "xp-updates", min: 1, max: 1000,
-      step: 10, value: 200, onchange: () => this._describe() });
+      step: 10, value: 300, onchange: () => this._describe() });
     this.runButton = h("button", { type: "button", class: "primary xp-run",
       onclick: () => this.start() }, "Run the experiment");
     this.cancelButton = h("button", { type: "button", class: "xp-cancel", hidden: true,
@@ -235,8 +239,8 @@ export class ExperimentView {
     this.plot = h("div", { class: "xp-plot", role: "img",
       "aria-label": "Box plot: held-out loss of each variant, one point per seed" });
     this.placeholder = h("p", { class: "xp-placeholder" },
-      "Press “Run the experiment”: the server trains every variant from every seed, "
-      + "then this plot shows where each run ended.");
+      "Press “Run the experiment”: the server trains every variant from every seed (about "
+      + "half a minute with the default set-up), and this plot shows where each run ended.");
     this.summary = h("p", { class: "xp-summary" }, "No result yet.");
     this.context = h("p", { class: "xp-context hint" });
     this.finding = h("p", { class: "xp-finding-text" });

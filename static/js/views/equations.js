@@ -104,7 +104,7 @@ export class EquationsView {
 
   _render({ mode, cell, t, T, unit, ctx, s, label }) {
     const what = mode === "backward" ? "backward (BPTT)" : "forward";
-    const cellName = cell === "rnn" ? "simple RNN" : "LSTM";
+    const cellName = cell === "rnn" ? "Simple RNN" : "LSTM";
     const head = `${label}${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
       (T ? ` of ${T - 1}` : "");
     if (this.head.textContent !== head) this.head.textContent = head;

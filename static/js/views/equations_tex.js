@@ -115,9 +115,13 @@ function targetText(frame) {
 function lossRow(loss) {
   const sym = loss === "cross_entropy" ? "\\ell(t) = -\\log \\hat y_{\\text{label}}"
     : "\\ell(t) = \\tfrac12 \\lVert \\hat y - \\text{target} \\rVert^2";
-  return row("loss", sym, "\\ell(t) = @loss_t", ({ frame }) => ({
-    loss_t: frame?.loss_t === null || frame?.loss_t === undefined ? "none (no target at this step)" : frame.loss_t,
-  }));
+  return row("loss", sym, "\\ell(t) = @loss_t", ({ frame }) => ({ loss_t: lossText(frame) }));
+}
+
+function lossText(frame) {
+  if (frame?.loss_t !== null && frame?.loss_t !== undefined) return frame.loss_t;
+  // Null with a target means the loss overflowed (sent as null, the frame marked nonfinite).
+  return frame?.nonfinite ? "n/a (not a finite number)" : "none (no target at this step)";
 }
 
 // ------------------------------------------------------------------ LSTM backward

@@ -95,7 +95,8 @@ export class LineChart {
         zerolinecolor: "#d6dae2", range: row.range || undefined, exponentformat: "power",
         fixedrange: true,
       };
-      if (row.log && (decades[k] >= 2 || !hasData)) layout[name].dtick = 1;
+      // A label per decade, or per few decades when training blew up over hundreds of them.
+      if (row.log && (decades[k] >= 2 || !hasData)) layout[name].dtick = Math.max(1, Math.ceil(decades[k] / 8));
       else if (row.log) layout[name].tickformat = ".2~g";
     });
     const traces = series.map((s) => ({
