@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.memory_limit import check_session_memory
 from app.settings import Settings
 
 # Where each size comes from in a request, for the error message's field name.
@@ -28,3 +29,4 @@ def check_sizes(
     )
     for field, value, (setting, limit) in zip(fields, sizes, limits, strict=True):
         check_limit(field, value, setting, limit)
+    check_session_memory(settings, sizes)

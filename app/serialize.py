@@ -22,6 +22,9 @@ except ImportError:  # pragma: no cover - exercised only where orjson is missing
     orjson = None  # type: ignore[assignment]
 
 
+_ONE_PASS = 1 << 15  # up to this many numbers, one concatenated isfinite beats one per array
+
+
 class NonFinite:
     """Collects whether any array passed through `array()` held NaN or ±Inf."""
 
@@ -38,7 +41,14 @@ class NonFinite:
         return arr.tolist()
 
     def arrays(self, named: Mapping[str, np.ndarray]) -> dict[str, Any]:
-        return {key: self.array(a) for key, a in named.items()}
+        """Nested lists per key; a frame's small arrays are checked for NaN/Inf in one pass."""
+        arrs = {key: np.asarray(a) for key, a in named.items()}
+        floats = [a for a in arrs.values() if a.dtype.kind in "fc" and a.size]
+        if sum(a.size for a in floats) > _ONE_PASS:
+            return {key: self.array(a) for key, a in arrs.items()}
+        if floats and not self.seen and not np.isfinite(np.concatenate([a.ravel() for a in floats])).all():
+            self.seen = True
+        return {key: a.tolist() for key, a in arrs.items()}
 
     def number(self, x: float | None) -> float | None:
         if x is not None and not math.isfinite(x):

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     max_output_size: PositiveInt = 256
     max_sequence_length: PositiveInt = 2000
     max_sessions: PositiveInt = 200
+    # Estimated memory one session may keep (app/memory_limit.py); all sessions together
+    # stay under max_sessions × max_session_bytes.
+    max_session_bytes: PositiveInt = 256 * 1024 * 1024
     session_idle_seconds: PositiveInt = 1800
     max_request_bytes: PositiveInt = 8 * 1024 * 1024
     max_upload_bytes: PositiveInt = 8 * 1024 * 1024

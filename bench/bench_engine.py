@@ -111,8 +111,8 @@ def settle() -> None:
     time.sleep(0.3)
 
 
-def median_seconds(fns: list[Callable[[], object]], repeats: int, pause: bool) -> list[float]:
-    """Median time of each function; the repeats go round-robin so all meet the same load."""
+def timings(fns: list[Callable[[], object]], repeats: int, pause: bool) -> list[list[float]]:
+    """Seconds of each run of each function; the repeats go round-robin so all meet one load."""
     times: list[list[float]] = [[] for _ in fns]
     for rep in range(repeats + 1):  # round 0 is the warm-up (allocations, first-call dispatch)
         for fn, spent in zip(fns, times, strict=True):
@@ -122,7 +122,7 @@ def median_seconds(fns: list[Callable[[], object]], repeats: int, pause: bool) -
             fn()
             if rep:
                 spent.append(time.perf_counter() - start)
-    return [statistics.median(spent) for spent in times]
+    return times
 
 
 # ----------------------------------------------------------------- contenders
@@ -216,8 +216,10 @@ def trace_memory(p: Problem) -> tuple[float, float, float]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     comp = runner.comp
-    per_step = [
-        a for a in vars(comp).values() if isinstance(a, np.ndarray) and a.shape[:1] == (p.T,)
+    per_step = [  # arrays with one row per step that own their memory (views counted once)
+        a
+        for a in vars(comp).values()
+        if isinstance(a, np.ndarray) and a.shape[:1] == (p.T,) and a.base is None
     ]
     total = sum(a.nbytes for a in per_step)
     del grads
@@ -238,7 +240,8 @@ class Row:
     max_grad_diff: float
 
 
-def measure(H: int, T: int, repeats: int, threads: int) -> Row:
+def measure(H: int, T: int, repeats: int, threads: int) -> dict[str, Row]:
+    """The row of medians and the row of minima (the runs least disturbed by other load)."""
     p = make_problem(H, T)
     r = max(3, repeats if T * H <= 100 * 512 else repeats // 2)
     contenders = [
@@ -250,18 +253,23 @@ def measure(H: int, T: int, repeats: int, threads: int) -> Row:
         torch_forward_backward(p, torch.float32),
     ]
     # with worker threads, let the previous library's idle workers stop spinning first
-    fwd, cell, fb, fb32, t64, t32 = median_seconds(contenders, r, pause=threads > 1)
-    return Row(
-        H,
-        T,
-        fwd / T * 1e6,
-        cell / T * 1e6,
-        fb * 1e3,
-        fb32 * 1e3,
-        t64 * 1e3,
-        t32 * 1e3,
-        check_agreement(p),
-    )
+    runs = timings(contenders, r, pause=threads > 1)
+    agreement = check_agreement(p)
+    rows = {}
+    for name, stat in (("median", statistics.median), ("min", min)):
+        fwd, cell, fb, fb32, t64, t32 = (stat(spent) for spent in runs)
+        rows[name] = Row(
+            H,
+            T,
+            fwd / T * 1e6,
+            cell / T * 1e6,
+            fb * 1e3,
+            fb32 * 1e3,
+            t64 * 1e3,
+            t32 * 1e3,
+            agreement,
+        )
+    return rows
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -298,7 +306,7 @@ def verdicts(rows: list[Row]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="T = 100 only, 3 repeats")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument(
         "--threads", type=int, help="limit numpy's BLAS (threadpoolctl) and torch to N threads"
     )
@@ -311,11 +319,12 @@ def main() -> None:
     torch.set_num_threads(threads)
     lengths = (100,) if args.quick else LENGTHS
     repeats = 3 if args.quick else args.repeats
-    rows = []
+    rows: dict[str, list[Row]] = {"median": [], "min": []}
     for T in lengths:
         for H in HIDDEN:
-            rows.append(measure(H, T, repeats, threads))
-            print(table(rows[-1:])[-1], flush=True)
+            for name, row in measure(H, T, repeats, threads).items():
+                rows[name].append(row)
+            print(table(rows["median"][-1:])[-1], flush=True)
     per_step, total, peak = trace_memory(make_problem(512, 1000))
     lines = [
         "# Engine benchmark",
@@ -331,9 +340,17 @@ def main() -> None:
         "",
         *environment(threads_text),
         "",
-        *table(rows),
+        "## Medians",
         "",
-        *verdicts(rows),
+        *table(rows["median"]),
+        "",
+        *verdicts(rows["median"]),
+        "",
+        "## Minima (each contender's least disturbed run: on a shared machine the steadier view)",
+        "",
+        *table(rows["min"]),
+        "",
+        *verdicts(rows["min"]),
         "",
         "## Trace memory (T = 1000, H = 512, forward + full BPTT kept)",
         "",

@@ -55,6 +55,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -77,8 +83,9 @@ async def timed(stats: Stats, name: str, request: object) -> httpx.Response | No
     return response
 
 
-async def streamer(base: str, http: httpx.AsyncClient, stats: Stats, fps: float,
-                   stop: asyncio.Event) -> None:
+async def streamer(
+    base: str, http: httpx.AsyncClient, stats: Stats, fps: float, stop: asyncio.Event
+) -> None:
     """One student: a session played over the WebSocket, replayed from the start at the end."""
     created = await timed(stats, "create", http.post(f"{API}/sessions", json=STREAM_SESSION))
     if created is None:
@@ -137,7 +144,7 @@ async def sample_rss(pid: int, stats: Stats, stop: asyncio.Event, started: float
 
 
 async def run(base: str, pid: int, args: argparse.Namespace) -> tuple[Stats, dict[str, float]]:
-    stats, stop, stop_rss = Stats(), asyncio.Event(), asyncio.Event()
+    stats, stop, stop_rest, stop_rss = Stats(), asyncio.Event(), asyncio.Event(), asyncio.Event()
     started = time.monotonic()
     marks: dict[str, float] = {}
     limits = httpx.Limits(max_connections=args.streams + args.rest_clients + 10)
@@ -145,16 +152,25 @@ async def run(base: str, pid: int, args: argparse.Namespace) -> tuple[Stats, dic
         sampler = asyncio.create_task(sample_rss(pid, stats, stop_rss, started))
         await asyncio.sleep(2)
         stats.phase = "ramp"
-        streams = [asyncio.create_task(streamer(base, http, stats, args.fps, stop))
-                   for _ in range(args.streams)]
+        streams = [
+            asyncio.create_task(streamer(base, http, stats, args.fps, stop))
+            for _ in range(args.streams)
+        ]
         await asyncio.sleep(5)
         stats.phase, marks["steady_start"] = "steady", time.monotonic() - started
-        frames_at_start, steady_t0 = stats.frames, time.monotonic()
-        rest = [asyncio.create_task(rest_client(http, stats, stop)) for _ in range(args.rest_clients)]
+        frames_at_start, steady_t0, cpu0 = stats.frames, time.monotonic(), cpu_seconds(pid)
+        rest = [
+            asyncio.create_task(rest_client(http, stats, stop_rest))
+            for _ in range(args.rest_clients)
+        ]
         await asyncio.sleep(args.duration)
         steady_seconds = time.monotonic() - steady_t0
         marks["fps_steady"] = (stats.frames - frames_at_start) / steady_seconds
+        marks["cpu_steady"] = (cpu_seconds(pid) - cpu0) / steady_seconds
         marks["rest_calls_steady"] = sum(len(v) for v in stats.latencies.values())
+        # REST clients stop before the flood: evicting a session mid-use would be a 404 by design.
+        stop_rest.set()
+        await asyncio.gather(*rest, return_exceptions=True)
         stats.phase, marks["flood_start"] = "flood", time.monotonic() - started
         frames_flood0, flood_t0 = stats.frames, time.monotonic()
         await flood(http, stats, 3 * args.max_sessions, time.monotonic() + 30)
@@ -163,7 +179,7 @@ async def run(base: str, pid: int, args: argparse.Namespace) -> tuple[Stats, dic
         stats.phase = "after"
         await asyncio.sleep(5)
         stop.set()
-        await asyncio.gather(*streams, *rest, return_exceptions=True)
+        await asyncio.gather(*streams, return_exceptions=True)
         await asyncio.sleep(2)
         stop_rss.set()
         await sampler
@@ -177,16 +193,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def report(stats: Stats, marks: dict[str, float], args: argparse.Namespace, server_errors: int) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+def report(
+    stats: Stats, marks: dict[str, float], args: argparse.Namespace, server_errors: int
+) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     lines = [
-        "# Load test: a class on one server", "",
+        "# Load test: a class on one server",
+        "",
         f"`python bench/bench_load.py --streams {args.streams} --fps {args.fps:g} "
         f"--rest-clients {args.rest_clients} --duration {args.duration:g} "
-        f"--max-sessions {args.max_sessions}`", "",
+        f"--max-sessions {args.max_sessions}`",
+        "",
         f"- machine: {os.cpu_count()} logical CPUs ({cpu}), shared by the server and the load "
-        f"generator; python {platform.python_version()}",
+        f"generator; load average {marks['load_before']:.1f} just before the run "
+        f"(other work on the machine); python {platform.python_version()}",
         "- server: one uvicorn worker on 127.0.0.1, "
         f"LSTM_EXPLORER_MAX_SESSIONS={args.max_sessions}, other settings default",
         f"- streams: {args.streams} sessions (LSTM H=8, sine T=200) playing at {args.fps:g} frames/s "
@@ -194,27 +221,37 @@ def report(stats: Stats, marks: dict[str, float], args: argparse.Namespace, serv
         f"- REST: {args.rest_clients} clients looping create → forward 5 → trace → train 5 → params "
         "(LSTM H=8, T=50), never deleting: the store stays full and evicts",
         f"- flood: {3 * args.max_sessions} more sessions created back to back "
-        f"({marks['flood_seconds']:.1f} s) while the streams go on", "",
-        "| REST call | count | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|",
+        f"({marks['flood_seconds']:.1f} s) while the streams go on",
+        "",
+        "| REST call | count | p50 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|",
     ]
     everything: list[float] = []
     for name in ("create", "forward", "trace", "train", "params"):
         values = stats.latencies.get(name, [])
         everything += values
-        lines.append(f"| {name} | {len(values)} | {percentile(values, 0.5) * 1e3:.1f} | "
-                     f"{percentile(values, 0.99) * 1e3:.1f} | {max(values, default=0) * 1e3:.1f} |")
-    lines.append(f"| **all** | {len(everything)} | {percentile(everything, 0.5) * 1e3:.1f} | "
-                 f"{percentile(everything, 0.99) * 1e3:.1f} | {max(everything, default=0) * 1e3:.1f} |")
-    rss = {phase: [kib for _, p, kib in stats.rss if p == phase] for phase in
-           ("start", "ramp", "steady", "flood", "after")}
+        lines.append(
+            f"| {name} | {len(values)} | {percentile(values, 0.5) * 1e3:.1f} | "
+            f"{percentile(values, 0.99) * 1e3:.1f} | {max(values, default=0) * 1e3:.1f} |"
+        )
+    lines.append(
+        f"| **all** | {len(everything)} | {percentile(everything, 0.5) * 1e3:.1f} | "
+        f"{percentile(everything, 0.99) * 1e3:.1f} | {max(everything, default=0) * 1e3:.1f} |"
+    )
+    rss = {
+        phase: [kib for _, p, kib in stats.rss if p == phase]
+        for phase in ("start", "ramp", "steady", "flood", "after")
+    }
     mib = lambda kib: kib / 1024  # noqa: E731
     steady = rss["steady"] or [0]
     half = steady[len(steady) // 2 :] or steady
     lines += [
         "",
-        "| measure | value |", "|---|---:|",
+        "| measure | value |",
+        "|---|---:|",
         f"| WebSocket frames/s, steady phase (all streams) | {marks['fps_steady']:.0f} |",
         f"| WebSocket frames/s, flood phase | {marks['fps_flood']:.0f} |",
+        f"| server CPU, steady phase (1.0 = one core) | {marks['cpu_steady']:.2f} |",
         f"| REST calls in the steady phase | {marks['rest_calls_steady']:.0f} "
         f"({marks['rest_calls_steady'] / args.duration:.0f}/s) |",
         f"| sessions created in all | {stats.created} (store holds {args.max_sessions}) |",
@@ -226,7 +263,10 @@ def report(stats: Stats, marks: dict[str, float], args: argparse.Namespace, serv
         f" / {mib(max(half)):.0f} MiB |",
         f"| RSS flood max (3 × max_sessions created) | {mib(max(rss['flood'] or [0])):.0f} MiB |",
         f"| RSS at the end | {mib((rss['after'] or [0])[-1]):.0f} MiB |",
-        "", "RSS over time (MiB, one sample every 5 s; phase in brackets):", "", "```",
+        "",
+        "RSS over time (MiB, one sample every 5 s; phase in brackets):",
+        "",
+        "```",
     ]
     series = [f"{t:5.0f}s [{p}] {mib(kib):6.1f}" for t, p, kib in stats.rss[::5]]
     lines += [*series, "```"]
@@ -248,12 +288,25 @@ def main() -> int:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_EXPLORER_")}
     env |= {"LSTM_EXPLORER_MAX_SESSIONS": str(args.max_sessions)}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-               "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "app.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):
@@ -262,7 +315,9 @@ def main() -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
+            load_before = os.getloadavg()[0]
             stats, marks = asyncio.run(run(base, server.pid, args))
+            marks["load_before"] = load_before
         finally:
             if server.poll() is None:
                 os.killpg(server.pid, signal.SIGTERM)

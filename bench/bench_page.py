@@ -31,9 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 HIDDEN = (8, 32, 128)
 VIEWPORTS = {"1920x1080": (1920, 1080), "1280x800": (1280, 800)}
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 TARGET = 60.0
 
 # Counters now, read in the page: stats of the render loop and the stream.
@@ -54,9 +60,22 @@ def free_port() -> int:
 def start_server() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -74,7 +93,8 @@ def measure(page: Page, base: str, hidden: int, seconds: float) -> dict[str, flo
     page.goto(f"{base}/#hidden={hidden}&length=1000&speed=120")
     page.wait_for_function(
         "() => document.body.dataset.ready === 'true' && !window.__lstmExplorer.controller.busy",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_timeout(800)
     page.evaluate("() => window.__lstmExplorer.bus.emit('control:play-toggle')")
     page.wait_for_timeout(1500)  # warm-up: charts drawn once, stream at speed
@@ -116,7 +136,9 @@ def main() -> int:
                         runs.append(measure(context.new_page(), base, hidden, args.seconds))
                         context.close()
                     best = max(runs, key=lambda r: r["steps_per_s"])
-                    rows.append((vp, hidden, best, statistics.median(r["steps_per_s"] for r in runs)))
+                    rows.append(
+                        (vp, hidden, best, statistics.median(r["steps_per_s"] for r in runs))
+                    )
                     print(f"{vp} H={hidden}: {best['steps_per_s']:.1f} steps/s", flush=True)
             browser.close()
     finally:
@@ -153,7 +175,8 @@ def render(rows: list, args: argparse.Namespace) -> str:
             f"| {vp} | {hidden} | **{r['steps_per_s']:.1f}** ({median:.1f}) | {r['fps']:.1f} | "
             f"{r['frames_per_s']:.1f} | {diagrams:.1f} | {v.get('heat', 0):.1f} | "
             f"{v.get('states', 0) + v.get('norms', 0) + v.get('loss', 0):.1f} | "
-            f"{v.get('equations', 0):.1f} |")
+            f"{v.get('equations', 0):.1f} |"
+        )
     lines.append("")
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """Downloads: parameters (npz, JSON, PyTorch names), the trace (npz, CSV, JSON), snapshots."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +14,7 @@ from engine.io_params import dump_params, to_pytorch
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["export"])
 
-_FILES = {200: {"content": {"application/octet-stream": {}, "application/json": {},
+_FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-stream": {}, "application/json": {},
                             "text/csv": {}, "application/zip": {}},
                 "description": "the file"}}
 _MEDIA = {"npz": "application/octet-stream", "json": "application/json", "csv": "text/csv",

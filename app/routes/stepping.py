@@ -35,10 +35,11 @@ async def step_forward(session: SessionDep, body: StepRequest | None = None) -> 
 
 @router.post("/back", response_model=StepResponse, responses=NOT_FOUND)
 async def step_back(session: SessionDep, body: StepRequest | None = None) -> JSONBytesResponse:
-    """Rewind the forward cursor by step(s); the frames are replayed, not recomputed."""
+    """Rewind the forward cursor by step(s) (to_end: to step 0); frames are replayed, not recomputed."""
     body = body or StepRequest()
     async with session.lock:
-        result = await run_in_threadpool(session.back, body.steps)
+        steps = session.T if body.to_end else body.steps
+        result = await run_in_threadpool(session.back, steps)
         return _reply(session, result)
 
 

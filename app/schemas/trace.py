@@ -1,5 +1,7 @@
 """POST /api/v1/trace: one request in, the whole forward pass and BPTT out."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import (
@@ -19,7 +21,7 @@ from app.schemas.common import (
 # A target per step: O numbers (mse), a class label (cross_entropy), or null (no target).
 TargetEntry = Vector | Int | None
 
-_RNN_EXAMPLE = {
+_RNN_EXAMPLE: dict[str, Any] = {
     "cell": "rnn",
     "params": {"U": [[0.5], [-0.3]], "W": [[0.1, 0.2], [0.0, 0.4]], "b": [0.0, 0.1],
                "V": [[1.0, -1.0]], "c": [0.0]},
@@ -27,7 +29,7 @@ _RNN_EXAMPLE = {
     "targets": [None, [0.2], [0.1]],
     "loss": "mse",
 }
-_LSTM_EXAMPLE = {
+_LSTM_EXAMPLE: dict[str, Any] = {
     "cell": "lstm",
     "variant": "NP",
     "params": {

@@ -25,7 +25,6 @@ from engine.training import TrainConfig, Trainer, UpdateMetrics
 MAX_FRAMES = 200  # frames in one REST reply; the stream has no such cap (it sends one at a time)
 # ‖∂y(T−1)/∂x(t)‖ costs about T·4H³ multiply-adds; refuse more than ~2 s of it.
 CONNECTIVITY_BUDGET = 4e9
-_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class Session:
         self.runner = Runner(self.spec, self.params, self.task.inputs, self.targets,
                              truncate=self.truncate)
         if keep_cursor and shown > 0:
-            with np.errstate(**_QUIET):
+            with np.errstate(all="ignore"):
                 self.runner.seek(shown - 1, "forward")
 
     def set_truncate(self, k: int | None) -> None:
@@ -111,7 +110,7 @@ class Session:
         if start >= r.T:
             raise ValueError(f"t: already at the last step ({r.T - 1})")
         end = r.T - 1 if to_end else min(r.T - 1, start + steps - 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             r.seek(end, "forward")
             return self._frames(range(start, end + 1), self.forward_frame)
 
@@ -132,14 +131,14 @@ class Session:
         if start < 0:
             raise ValueError("t: BPTT has already reached step 0")
         end = 0 if to_end else max(0, start - steps + 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             r.seek(end, "backward")
             return self._frames(range(start, end - 1, -1), lambda t: self.backward_frame(t, grads))
 
     def seek(self, t: int, direction: str, grads: bool = False) -> dict[str, Any]:
         if not 0 <= t < self.T:
             raise ValueError(f"t: expected a step in 0..{self.T - 1}, got {t}")
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             self.runner.seek(t, direction)
             if direction == "backward":
                 return self.backward_frame(t, grads)
@@ -149,7 +148,7 @@ class Session:
         return serialize.forward_frame(self.runner.forward_frame(t))
 
     def backward_frame(self, t: int, grads: bool = False) -> dict[str, Any]:
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             frame = self.runner.backward_frame(t, include_grads=True)
         return serialize.backward_frame(frame, with_grads=grads)
 
@@ -187,7 +186,7 @@ class Session:
                 f"connectivity: T·4H³ = {cost:.3g} exceeds the budget of {CONNECTIVITY_BUDGET:.0e}; "
                 "use a shorter sequence or a smaller hidden size"
             )
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             if isinstance(r.comp, LSTMComputation):
                 return lstm_connectivity(r.comp, n - 1)[:n]
             return rnn_connectivity(r.comp, n - 1)[:n]
@@ -219,7 +218,7 @@ class Session:
     def finish_training(self) -> float:
         """Rebuild the runner on the trained params; return their loss over the sequence."""
         self.rebuild_runner(keep_cursor=True)
-        with np.errstate(**_QUIET):
+        with np.errstate(all="ignore"):
             check = Runner(self.spec, self.params, self.task.inputs, self.targets)
             check.run_forward()
             return check.loss()

@@ -181,7 +181,7 @@ def build(m: dict[str, Any], named: dict[str, np.ndarray], settings: Settings) -
     inputs = named.get("sequence.inputs")
     if inputs is None or inputs.ndim != 2:
         raise ValueError("arrays.sequence.inputs: missing or not T×D")
-    sizes = tuple(_int(cfg, k) for k in ("input_size", "hidden_size", "output_size"))
+    sizes = (_int(cfg, "input_size"), _int(cfg, "hidden_size"), _int(cfg, "output_size"))
     check_sizes(settings, (*sizes, inputs.shape[0]), ("config.input_size", "config.hidden_size",
                                                       "config.output_size", "arrays.sequence.inputs"))
     spec = make_spec(str(cfg.get("cell")), str(cfg.get("variant")), sizes, str(cfg.get("loss")))

@@ -3,6 +3,7 @@
 // and the model sessions; views only ever see the result, through main.js's render loop.
 
 import { ApiError } from "./api.js";
+import { PROPS } from "./state.js";
 import { ModelSession, sessionBody } from "./model_session.js";
 import { TrainingControl } from "./training_control.js";
 
@@ -313,8 +314,7 @@ export class Controller {
       return;
     }
     if (!changed.length) return;
-    const model = ["cell", "variant", "hidden", "task", "length", "seed", "init", "compare", "cmpCell", "cmpVariant"];
-    if (changed.some((n) => model.includes(n))) {
+    if (changed.some((n) => PROPS[n].model)) {
       if (changed.includes("task") || changed.includes("cell")) this.state.set({ t: 0, mode: "forward" });
       return this.open();
     }

@@ -88,10 +88,16 @@ $("diagrams").addEventListener("dg-unit", (ev) => emit("control:set", { unit: ev
 for (const tab of document.querySelectorAll("[data-diagram]")) {
   tab.addEventListener("click", () => emit("control:set", { diagram: tab.dataset.diagram }));
 }
-window.addEventListener("hashchange", () => {
-  const next = State.fromHash(location.hash).state.all();
+window.addEventListener("hashchange", async () => {
   if (location.hash === state.toHash()) return; // our own replaceState
-  controller.set(next);
+  // An edited address: settings first (a new model re-steps to t by itself), then the cursor.
+  const { t, mode, ...rest } = State.fromHash(location.hash).state.all();
+  const reopen = state.modelKey() !== new State({ ...state.all(), ...rest }).modelKey();
+  await controller.set(reopen ? { ...rest, t, mode } : rest);
+  if (!reopen) {
+    await controller.setMode(mode);
+    await controller.seek(t);
+  }
 });
 WIDE.addEventListener("change", () => { dirty = true; });
 

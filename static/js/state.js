@@ -30,9 +30,9 @@ export const PROPS = {
   heat: { type: T_BOOL, default: true },
   lines: { type: T_BOOL, default: true },
   eq: { type: T_BOOL, default: true },
-  compare: { type: T_BOOL, default: false },
-  cmpCell: { type: T_ENUM, values: ["lstm", "rnn"], default: "rnn" },
-  cmpVariant: { type: T_STR, pattern: /^[A-Za-z]+(\+[A-Za-z]+)*$/, default: "vanilla" },
+  compare: { type: T_BOOL, default: false, model: true },
+  cmpCell: { type: T_ENUM, values: ["lstm", "rnn"], default: "rnn", model: true },
+  cmpVariant: { type: T_STR, pattern: /^[A-Za-z]+(\+[A-Za-z]+)*$/, default: "vanilla", model: true },
   tour: { type: T_INT, min: 0, max: 8, default: 0 }, // guided-tour chapter (tour/), 0 = closed
   lecture: { type: T_BOOL, default: false },
 };

@@ -4,6 +4,7 @@ limit; and many refused requests leave no memory behind."""
 from __future__ import annotations
 
 import io
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.memory_limit import session_bytes
 from app.settings import Settings
 from tests.app.memory import heap_growth
 
-LEAK_BYTES = 256 * 1024  # growth allowed over 200 refused requests (about 1.3 KB each)
+LEAK_BYTES = 256 * 1024  # growth allowed over a workload of 60–300 requests
 SMALL = {"hidden_size": 4, "task": {"name": "sine", "options": {"length": 10}}}
 
 
@@ -31,6 +33,7 @@ def limits(settings: Settings) -> Settings:
             "max_upload_bytes": 16 * 1024,
             "max_train_updates_per_call": 10,
             "max_ws_message_bytes": 1024,
+            "max_session_bytes": 200_000,
             "max_ws_commands_per_second": 5,
         }
     )
@@ -88,6 +91,44 @@ def test_create_session_over_limit_names_field_and_limit(
     response = api.post("/api/v1/sessions", json=body)
     assert response.status_code == 422
     assert field in _detail(response) and setting in _detail(response)
+
+
+def test_create_session_over_memory_limit_names_sizes_and_limit(api: TestClient) -> None:
+    body = {"hidden_size": 16, "task": {"name": "sine", "options": {"length": 50}}}
+    response = api.post("/api/v1/sessions", json=body)
+    assert response.status_code == 422
+    assert "H=16 over T=50" in _detail(response)
+    assert "max_session_bytes=200000" in _detail(response)
+
+
+def test_trace_over_memory_limit_names_limit(api: TestClient) -> None:
+    h = 16
+    params = {"U": [[0.1]] * h, "W": [[0.0] * h] * h, "b": [0.0] * h, "V": [[0.1] * h], "c": [0.0]}
+    body = {"cell": "rnn", "params": params, "inputs": [[1.0]] * 50, "loss": "mse"}
+    response = api.post("/api/v1/trace", json=body)
+    assert response.status_code == 422 and "max_session_bytes=200000" in _detail(response)
+
+
+def test_session_memory_estimate_bounds_what_a_session_keeps(settings: Settings) -> None:
+    """Stepped to the end both ways and trained, a session holds less than its estimate."""
+    sizes = (1, 64, 1, 300)
+    with TestClient(create_app(settings)) as client:
+        warm = _session(client)  # first calls fill caches: not the session's memory
+        client.post(f"/api/v1/sessions/{warm}/forward", json={"to_end": True})
+        client.post(f"/api/v1/sessions/{warm}/backward", json={"to_end": True})
+        client.post(f"/api/v1/sessions/{warm}/train", json={"updates": 1})
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            body = {"hidden_size": 64, "task": {"name": "sine", "options": {"length": 300}}}
+            sid = _session(client, body)
+            client.post(f"/api/v1/sessions/{sid}/forward", json={"to_end": True})
+            client.post(f"/api/v1/sessions/{sid}/backward", json={"to_end": True})
+            client.post(f"/api/v1/sessions/{sid}/train", json={"updates": 2})
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert kept < session_bytes(sizes), (kept, session_bytes(sizes))
 
 
 def test_trace_over_sequence_limit_names_field_and_limit(api: TestClient) -> None:
@@ -151,9 +192,9 @@ def test_create_sessions_over_limit_evicts_least_recently_used(api: TestClient) 
 
 
 def test_create_sessions_far_over_limit_keeps_memory_bounded(api: TestClient) -> None:
-    growth = heap_growth(lambda: _session(api), warmup=30, rounds=300)
+    growth = heap_growth(lambda: _session(api), warmup=30, rounds=150)
     assert len(api.app.state.sessions) == 3  # type: ignore[attr-defined]
-    assert growth < LEAK_BYTES, f"heap grew {growth} bytes over 300 sessions beyond the 3 kept"
+    assert growth < LEAK_BYTES, f"heap grew {growth} bytes over 150 sessions beyond the 3 kept"
 
 
 def test_stream_message_over_limit_answers_error_frame(api: TestClient) -> None:
@@ -191,7 +232,7 @@ def test_refused_requests_leave_no_memory_behind(api: TestClient) -> None:
         files = {"sequence_file": ("s.csv", io.BytesIO(upload))}
         assert api.post("/api/v1/sessions/upload", files=files).status_code == 413
 
-    assert heap_growth(refuse_each_kind, warmup=10, rounds=100) < LEAK_BYTES
+    assert heap_growth(refuse_each_kind, warmup=10, rounds=60) < LEAK_BYTES
 
 
 def test_refused_stream_messages_leave_no_memory_behind(api: TestClient) -> None:

@@ -171,3 +171,10 @@ def test_step_forward_rnn_values(client: TestClient) -> None:
 def test_step_unknown_session_is_404(client: TestClient) -> None:
     for path in ("forward", "back", "backward", "reset"):
         assert client.post(f"{API}/sessions/nope/{path}").status_code == 404
+
+
+def test_step_back_to_end_rewinds_to_first_step(client: TestClient, sid: str) -> None:
+    _post(client, sid, "forward", {"steps": 5})
+    body = _post(client, sid, "back", {"to_end": True})
+    assert [f["t"] for f in body["frames"]] == [3, 2, 1, 0]
+    assert body["cursors"]["forward_t"] == 1

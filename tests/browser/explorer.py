@@ -58,8 +58,12 @@ def eq_value(page: Page, key: str) -> str:
 def api(live_server: str, method: str, path: str, body: Any = None) -> Any:
     """Call the REST API (JSON in, JSON out) outside the browser."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{live_server}/api/v1{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{live_server}/api/v1{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -72,8 +76,14 @@ def engine_trace(live_server: str, sid: str) -> dict[str, Any]:
     api(live_server, "POST", f"/sessions/{sid}/seek", {"t": info["T"] - 1, "direction": "forward"})
     forward = api(live_server, "GET", f"/sessions/{sid}/trace")["forward"]
     targets = task_targets(info)
-    body = {"cell": info["cell"], "variant": info["variant"], "params": params,
-            "inputs": forward["x"], "targets": targets, "loss": info["loss"]}
+    body = {
+        "cell": info["cell"],
+        "variant": info["variant"],
+        "params": params,
+        "inputs": forward["x"],
+        "targets": targets,
+        "loss": info["loss"],
+    }
     return api(live_server, "POST", "/trace", body)
 
 
@@ -105,5 +115,8 @@ def js_fmt(v: float | None) -> str:
     else:
         mantissa, exp = f"{v:.2e}".split("e")
         s = f"{mantissa}e{int(exp)}"
-    return s.replace("e-", f"e{MINUS}").replace("-", MINUS, 1) if s.startswith("-") else s.replace(
-        "e-", f"e{MINUS}")
+    return (
+        s.replace("e-", f"e{MINUS}").replace("-", MINUS, 1)
+        if s.startswith("-")
+        else s.replace("e-", f"e{MINUS}")
+    )

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.explorer import eq_value, explorer_state, open_explorer, wait_for_frame, wait_for_t
+from tests.browser.explorer import (
+    eq_value,
+    explorer_state,
+    open_explorer,
+    wait_for_frame,
+    wait_for_t,
+)
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -40,7 +46,9 @@ def test_download_and_upload_parameters(
     assert page_log.console_errors == []
 
 
-def test_upload_a_csv_sequence(page: Page, page_log: PageLog, live_server: str, tmp_path: Path) -> None:
+def test_upload_a_csv_sequence(
+    page: Page, page_log: PageLog, live_server: str, tmp_path: Path
+) -> None:
     open_explorer(page, live_server)
     csv = tmp_path / "ramp.csv"
     csv.write_text("x,target\n" + "".join(f"{k / 10},{(k + 1) / 10}\n" for k in range(12)))
@@ -48,7 +56,9 @@ def test_upload_a_csv_sequence(page: Page, page_log: PageLog, live_server: str, 
     page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.T === 12")
     wait_for_frame(page)
     expect(page.locator("#status")).to_contain_text("t = 0 / 11")
-    assert page.evaluate("() => window.__lstmExplorer.controller.primary.store.fwd[0].values.x") == [0]
+    assert page.evaluate(
+        "() => window.__lstmExplorer.controller.primary.store.fwd[0].values.x"
+    ) == [0]
     page.keyboard.press("ArrowRight")
     wait_for_t(page, 1)
     assert page_log.console_errors == []
@@ -79,5 +89,7 @@ def test_page_works_over_rest_without_the_stream(
     page.get_by_role("button", name="Run this many parameter updates").click()
     page.wait_for_function(
         "() => window.__lstmExplorer.controller.primary.store.training.loss.length >= 10"
-        " && !window.__lstmExplorer.controller.training", timeout=60_000)
+        " && !window.__lstmExplorer.controller.training",
+        timeout=60_000,
+    )
     assert page_log.console_errors == []

@@ -38,7 +38,8 @@ def test_compare_mode_steps_two_models_together(
     page.keyboard.press("Shift+ArrowLeft")
     wait_for_t(page, 48)
     page.wait_for_function(
-        "() => document.querySelector('#chart-norms .plot').data.some((d) => d.name === 'B ‖δh‖')")
+        "() => document.querySelector('#chart-norms .plot').data.some((d) => d.name === 'B ‖δh‖')"
+    )
     names = page.evaluate(NORM_NAMES_JS)
     assert {"A ‖δy‖", "A ‖δc‖", "B ‖δh‖"} <= set(names)
     expect(panels.nth(1).locator(".compare-stats")).to_contain_text("‖δh‖")
@@ -51,7 +52,9 @@ def test_training_updates_the_loss_chart(page: Page, page_log: PageLog, live_ser
     page.get_by_role("button", name="Run this many parameter updates").click()
     page.wait_for_function(
         "() => window.__lstmExplorer.controller.primary.store.training.loss.length >= 30"
-        " && !window.__lstmExplorer.controller.training", timeout=60_000)
+        " && !window.__lstmExplorer.controller.training",
+        timeout=60_000,
+    )
     page.wait_for_timeout(600)
     losses = page.evaluate("() => document.querySelector('#chart-loss .plot').data[0].y")
     assert len(losses) == 30
@@ -72,7 +75,8 @@ def test_long_sequence_with_many_units_stays_responsive(
     # The heatmaps hold every step (binned to at most 300 columns) and every unit; the steps
     # before the last 200 (one REST reply) are filled in from the session trace.
     page.wait_for_function(
-        "() => !document.querySelector('#chart-heat .plot').data[0].z[0].includes(null)")
+        "() => !document.querySelector('#chart-heat .plot').data[0].z[0].includes(null)"
+    )
     shape = page.evaluate("""() => {
       const z = document.querySelector('#chart-heat .plot').data[0].z;
       return [z.length, z[0].length, z[0].filter((v) => v === null).length];

@@ -26,7 +26,12 @@ def test_open_page_shows_default_lstm_without_errors(
     open_explorer(page, live_server)
     state = explorer_state(page)
     assert (state["cell"], state["variant"], state["hidden"], state["task"], state["t"]) == (
-        "lstm", "vanilla", 4, "sine", 0)
+        "lstm",
+        "vanilla",
+        4,
+        "sine",
+        0,
+    )
     expect(page.locator("#dg-circuit figure.dg")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("t = 0 / 49")
     expect(page.locator("#equations .katex").first).to_be_visible()
@@ -72,7 +77,9 @@ def test_select_variant_and_rnn_with_the_controls(
 ) -> None:
     open_explorer(page, live_server)
     page.select_option("select[name=variant]", "CIFG")
-    page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.variant === 'CIFG'")
+    page.wait_for_function(
+        "() => window.__lstmExplorer.controller.primary.info?.variant === 'CIFG'"
+    )
     wait_for_frame(page)
     expect(page.locator('#dg-circuit [data-key="one-minus"]')).to_be_visible()
     expect(page.locator("#variant-help")).to_contain_text("f = 1 − i")
@@ -105,7 +112,10 @@ def test_step_forward_shows_the_engine_numbers(
     for key in ("z_bar", "i", "f", "c", "o", "y"):
         assert eq_value(page, key) == js_fmt(forward[key][3][2]), key
     # The diagram shows the same number as the equations (its label for c).
-    assert js_fmt(forward["c"][3][2]) in page.locator('#dg-circuit [data-key="c"]').first.text_content()
+    assert (
+        js_fmt(forward["c"][3][2])
+        in page.locator('#dg-circuit [data-key="c"]').first.text_content()
+    )
     assert page_log.console_errors == []
 
 
@@ -125,7 +135,9 @@ def test_backward_mode_shows_the_engine_deltas(
     wait_for_t(page, 9)
     assert eq_value(page, "dc") == js_fmt(backward["dc"][9][0])
     # The gradient-norm chart has the steps BPTT has been through, on a log axis.
-    norms = page.evaluate("document.querySelector('#chart-norms .plot').data[0].y.filter(v => v !== null).length")
+    norms = page.evaluate(
+        "document.querySelector('#chart-norms .plot').data[0].y.filter(v => v !== null).length"
+    )
     assert norms == 50 - 9
     assert page_log.console_errors == []
 
@@ -151,4 +163,17 @@ def test_link_restores_the_view(page: Page, page_log: PageLog, live_server: str)
     open_explorer(page, live_server, link.lstrip("#"))
     assert explorer_state(page)["t"] == 4
     assert page.locator(".eq-list").text_content() == after != shown
+    assert page_log.console_errors == []
+
+
+def test_edited_address_moves_the_view(page: Page, page_log: PageLog, live_server: str) -> None:
+    open_explorer(page, live_server, "t=3")
+    page.evaluate("() => { location.hash = '#t=7&mode=backward'; }")
+    page.wait_for_function("() => window.__lstmExplorer.state.get('mode') === 'backward'")
+    wait_for_t(page, 7)
+    assert eq_value(page, "dc") != "n/a"
+    page.evaluate("() => { location.hash = '#t=2&variant=NP'; }")
+    page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.variant === 'NP'")
+    wait_for_t(page, 2)
+    assert page.locator('#dg-circuit [data-key^="peephole"]').count() == 0
     assert page_log.console_errors == []

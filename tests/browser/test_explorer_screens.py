@@ -37,8 +37,12 @@ LAYOUT_JS = """() => ({
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_screenshot_view(
-    page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path],
-    view: str, size: str,
+    page: Page,
+    page_log: PageLog,
+    live_server: str,
+    screenshot: Callable[[Page, str], Path],
+    view: str,
+    size: str,
 ) -> None:
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
@@ -48,7 +52,9 @@ def test_screenshot_view(
         page.get_by_role("button", name="Run this many parameter updates").click()
         page.wait_for_function(
             "() => window.__lstmExplorer.controller.primary.store.training.loss.length >= 150"
-            " && !window.__lstmExplorer.controller.training", timeout=90_000)
+            " && !window.__lstmExplorer.controller.training",
+            timeout=90_000,
+        )
         wait_for_frame(page)
     if view == "help":
         page.keyboard.press("?")

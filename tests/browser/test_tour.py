@@ -107,6 +107,16 @@ def test_tour_link_with_a_view_of_its_own_keeps_that_view(page: Page, live_serve
     assert explorer_state(page)["t"] == 7
 
 
+def test_typed_address_with_another_chapter_opens_it(page: Page, live_server: str) -> None:
+    open_tour(page, live_server, "tour=2")
+    wait_for_chapter(page, 2)
+    page.evaluate("location.hash = '#tour=6'")  # as if typed into the address bar
+    wait_for_chapter(page, 6)
+    assert chapter_title(page).startswith("6 · ")
+    page.evaluate("location.hash = '#t=2'")
+    expect(page.locator("#tour")).to_be_hidden()
+
+
 def test_next_previous_keys_and_dots_move_between_chapters(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:

@@ -7,6 +7,8 @@ import { SYMLOG, PLOT_CONFIG, RenderBudget, Cursor, baseLayout, binMean, colorsc
   timeBins, watchWidth } from "./plot_util.js";
 
 const MAX_COLS = 300; // time columns drawn; longer sequences are averaged into bins
+const MAX_CELLS = 20000; // per heatmap: many units get fewer, wider time bins
+const GAP_MAX_UNITS = 16; // small models get a gap between rows (and the slower exact drawing)
 
 /** Rows per cell, mode and structure: [key, label, colour family]. */
 function panelsFor(cell, mode, s) {
@@ -43,7 +45,7 @@ export class HeatmapChart {
     this.plot.className = "plot";
     this.el.appendChild(this.plot);
     this.cursor = new Cursor(this.plot);
-    this.budget = new RenderBudget(600);
+    this.budget = new RenderBudget(800);
     this.width = 0;
     watchWidth(this.plot, (w) => { this.width = w; });
     this.onSelect = onSelect;
@@ -73,8 +75,11 @@ export class HeatmapChart {
   _wrangle({ store, mode, unit }) {
     const m = store.meta;
     const src = mode === "backward" ? "bwd" : "fwd";
-    const bins = timeBins(Math.max(1, m.T), MAX_COLS);
-    const x = bins.map(([a, b]) => (a + b - 1) / 2);
+    const cols = Math.max(50, Math.min(MAX_COLS, Math.floor(MAX_CELLS / Math.max(1, m.H))));
+    const bins = timeBins(Math.max(1, m.T), cols);
+    // Evenly spaced columns (x0, dx) let Plotly draw the heatmap as one scaled image.
+    const dx = Math.max(1, m.T) / bins.length;
+    const x = { x0: (dx - 1) / 2, dx };
     const panels = panelsFor(m.cell, mode, m.structure || {}).map(([key, label, family]) => {
       const rows = store.matrix(src, key);
       const raw = rows.map((row) => bins.map(([a, b]) => binMean((t) => row[t], a, b)));
@@ -128,9 +133,13 @@ export class HeatmapChart {
       }
       const ca = families.indexOf(p.family);
       return {
-        type: "heatmap", x, z: p.z, xaxis: "x", yaxis: ya, coloraxis: ca === 0 ? "coloraxis" : `coloraxis${ca + 1}`,
-        customdata: p.raw, xgap: 0, ygap: H <= 16 ? 1 : 0,
-        hovertemplate: `${p.label}  unit %{y}, t %{x}: %{customdata:.4g}<extra></extra>`,
+        type: "heatmap", x0: x.x0, dx: x.dx, z: p.z, xaxis: "x", yaxis: ya,
+        coloraxis: ca === 0 ? "coloraxis" : `coloraxis${ca + 1}`,
+        zsmooth: H <= GAP_MAX_UNITS ? false : "fast", ygap: H <= GAP_MAX_UNITS ? 1 : 0,
+        // Errors are drawn on a symlog scale: the hover shows the raw δ from customdata (which
+        // costs a second matrix, so forward rows hover their z directly).
+        customdata: p.family === "delta" ? p.raw : undefined,
+        hovertemplate: `${p.label}  unit %{y}, t ≈ %{x:.0f}: %{${p.family === "delta" ? "customdata" : "z"}:.4g}<extra></extra>`,
       };
     });
     families.forEach((fam, k) => {

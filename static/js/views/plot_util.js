@@ -123,8 +123,8 @@ export class RenderBudget {
   due(now, playing) {
     if (!playing) return true;
     if (RenderBudget.spentIn === RenderBudget.frame) return false;
-    // At most ~10 % of the time goes to this chart's redraws while playing.
-    return now - this.last >= Math.max(this.minInterval, 10 * this.cost);
+    // At most ~5 % of the time goes to this chart's redraws while playing.
+    return now - this.last >= Math.max(this.minInterval, 20 * this.cost);
   }
 
   /** Run fn and remember how long it took. */
