@@ -23,9 +23,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import serialize
 from app.errors import loads_strict
-from app.routes.training import train_config
 from app.schemas.stream import COMMAND_ADAPTER, COMMAND_NAMES
 from app.sessions import Session, SessionStore
+from app.sessions.session import train_config
 from app.settings import Settings
 from engine.training import Trainer
 

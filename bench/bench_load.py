@@ -159,6 +159,7 @@ async def run(base: str, pid: int, args: argparse.Namespace) -> tuple[Stats, dic
         await asyncio.sleep(5)
         stats.phase, marks["steady_start"] = "steady", time.monotonic() - started
         frames_at_start, steady_t0, cpu0 = stats.frames, time.monotonic(), cpu_seconds(pid)
+        own_cpu0 = time.process_time()
         rest = [
             asyncio.create_task(rest_client(http, stats, stop_rest))
             for _ in range(args.rest_clients)
@@ -167,6 +168,7 @@ async def run(base: str, pid: int, args: argparse.Namespace) -> tuple[Stats, dic
         steady_seconds = time.monotonic() - steady_t0
         marks["fps_steady"] = (stats.frames - frames_at_start) / steady_seconds
         marks["cpu_steady"] = (cpu_seconds(pid) - cpu0) / steady_seconds
+        marks["own_cpu_steady"] = (time.process_time() - own_cpu0) / steady_seconds
         marks["rest_calls_steady"] = sum(len(v) for v in stats.latencies.values())
         # REST clients stop before the flood: evicting a session mid-use would be a 404 by design.
         stop_rest.set()
@@ -249,9 +251,11 @@ def report(
         "",
         "| measure | value |",
         "|---|---:|",
-        f"| WebSocket frames/s, steady phase (all streams) | {marks['fps_steady']:.0f} |",
+        f"| WebSocket frames/s, steady phase (all streams) | {marks['fps_steady']:.0f} "
+        f"({marks['fps_steady'] / (args.streams * args.fps):.0%} of the target) |",
         f"| WebSocket frames/s, flood phase | {marks['fps_flood']:.0f} |",
         f"| server CPU, steady phase (1.0 = one core) | {marks['cpu_steady']:.2f} |",
+        f"| load generator CPU, steady phase | {marks['own_cpu_steady']:.2f} |",
         f"| REST calls in the steady phase | {marks['rest_calls_steady']:.0f} "
         f"({marks['rest_calls_steady'] / args.duration:.0f}/s) |",
         f"| sessions created in all | {stats.created} (store holds {args.max_sessions}) |",

@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    load = os.getloadavg()[0]  # other work on the machine makes the numbers smaller
     port = free_port()
     proc = start_server(port)
     rows = []
@@ -135,7 +136,7 @@ def main() -> None:
           for h, fps, c, s, j, b in rows),
         "",
         f"Encoder: {encoder}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}.",
+        f"Python {platform.python_version()}. Load average (1 min) at the start: {load:.1f}.",
     ]
     at_target = [fps for h, fps, *_ in rows if h == TARGET_H]
     if at_target:

@@ -12,17 +12,10 @@ from app.routes.common import NOT_FOUND, StrictJSONRoute
 from app.schemas import ParamsPublic, TrainRequest, TrainResponse
 from app.serialize import JSONBytesResponse
 from app.sessions import Session
+from app.sessions.session import train_config
 from engine.training import TrainConfig
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["training"], route_class=StrictJSONRoute)
-
-
-def train_config(body: Any) -> TrainConfig:
-    """TrainConfig from a TrainRequest or the stream's train command."""
-    return TrainConfig(
-        optimizer=body.optimizer, learning_rate=body.learning_rate, momentum=body.momentum,
-        clip=body.clip, clip_threshold=body.clip_threshold, truncate=body.truncate,
-    )
 
 
 def _train(session: Session, config: TrainConfig, updates: int) -> dict[str, Any]:

@@ -27,6 +27,14 @@ MAX_FRAMES = 200  # frames in one REST reply; the stream has no such cap (it sen
 CONNECTIVITY_BUDGET = 4e9
 
 
+def train_config(body: Any) -> TrainConfig:
+    """TrainConfig from a TrainRequest or the stream's train command."""
+    return TrainConfig(
+        optimizer=body.optimizer, learning_rate=body.learning_rate, momentum=body.momentum,
+        clip=body.clip, clip_threshold=body.clip_threshold, truncate=body.truncate,
+    )
+
+
 @dataclass(frozen=True)
 class StepResult:
     frames: list[dict[str, Any]]
