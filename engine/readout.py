@@ -39,6 +39,10 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
     """Turn T×O numbers (MSE) or T labels (cross-entropy), with None for 'no target', into Targets."""
     if raw is None:
         return no_targets(length)
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+        fast = _targets_from_array(raw, loss, length, output_size)
+        if fast is not None:
+            return fast
     if isinstance(raw, np.ndarray):
         rows: list = list(raw)
     elif isinstance(raw, list | tuple):
@@ -76,6 +80,27 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
         values[t] = arr
         mask[t] = True
     return Targets(mask=mask, values=values, labels=None)
+
+
+def _targets_from_array(raw: np.ndarray, loss: str, length: int, output_size: int) -> Targets | None:
+    """Vectorised make_targets for arrays (NaN rows / label −1 mean 'no target'); None: use the slow path."""
+    if raw.shape[:1] != (length,):
+        return None
+    if loss == "cross_entropy":
+        if raw.ndim != 1 or raw.dtype.kind not in "iu":
+            return None
+        labels = raw.astype(np.int64)
+        if np.any((labels < -1) | (labels >= output_size)):
+            return None  # the slow path names the offending step
+        return Targets(mask=labels >= 0, values=None, labels=labels)
+    if raw.ndim != 2 or raw.shape[1] != output_size:
+        return None
+    values = raw.astype(np.float64)
+    empty = np.all(np.isnan(values), axis=1)
+    if not np.all(np.isfinite(values[~empty])):
+        return None
+    values[empty] = 0.0
+    return Targets(mask=~empty, values=values, labels=None)
 
 
 def _is_numeric(entry: object) -> bool:

@@ -50,7 +50,8 @@ class BackwardFrame:
 def check_inputs(spec: ModelSpec, inputs: object, max_length: int | None = None) -> np.ndarray:
     """Validate a T×D input sequence: non-empty, the spec's D, finite numbers, within the limit."""
     try:
-        arr = np.asarray(inputs, dtype=spec.np_dtype)
+        with np.errstate(over="ignore"):  # a float32 overflow is refused below, not warned about
+            arr = np.asarray(inputs, dtype=spec.np_dtype)
     except (TypeError, ValueError):
         raise ValueError(
             "inputs: expected a T×D array of numbers (ragged or non-numeric)"

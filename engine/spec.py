@@ -95,7 +95,7 @@ def check_params(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict[str, np
             raise ValueError(f"params.{key}: expected shape {shape}, got {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"params.{key}: contains NaN or Inf")
-        out[key] = np.ascontiguousarray(arr)
+        out[key] = np.array(arr, order="C", copy=True)  # a trace must not change under its owner
     return out
 
 

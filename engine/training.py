@@ -123,9 +123,11 @@ class Trainer:
         elif self.config.clip == "value":
             result = clip_by_value(grads, self.config.clip_threshold)
             grads, clipped, after = result.grads, result.clipped, result.norm_after
+        saved_state = self.optimizer.state_dict()
         with np.errstate(over="ignore", invalid="ignore"):
             new_params = self.optimizer.step(self.params, {k[1:]: g for k, g in grads.items()})
         if not all(np.all(np.isfinite(p)) for p in new_params.values()):
+            self.optimizer.load_state_dict(saved_state)  # the refused step leaves no trace
             self.diverged = True
             return UpdateMetrics(self.updates, loss, norm, after, clipped, True)
         self.params = {k: np.asarray(p, dtype=self.spec.np_dtype) for k, p in new_params.items()}

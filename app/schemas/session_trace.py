@@ -16,6 +16,9 @@ class SessionTracePublic(BaseModel):
     delta_norms: dict[str, OutVector] = Field(description="‖dy(t)‖, ‖dc(t)‖, ‖dx(t)‖ per step")
     loss_per_step: OutVector
     target_mask: list[bool]
+    targets: list[list[float] | int | None] = Field(
+        description="per step: the target (O numbers for MSE, a label for cross-entropy) or null"
+    )
     loss: OutNumber
     connectivity: OutVector | None = None
     nonfinite: bool | None = None

@@ -177,6 +177,8 @@ class Session:
             "delta_norms": nf.arrays(r.delta_norms()),
             "loss_per_step": nf.array(r.comp.loss[:n]),
             "target_mask": self.targets.mask.tolist(),
+            # Data, not model output: every step's, so frames rebuilt from the trace show it.
+            "targets": [self.targets.row(t) for t in range(self.targets.length)],
             "loss": nf.number(r.loss()),
             "connectivity": nf.array(self.connectivity()) if connectivity else None,
         }

@@ -152,6 +152,22 @@ def test_read_session_trace_arrays_and_connectivity(client: TestClient, sid: str
     assert body["loss"] == pytest.approx(sum(body["loss_per_step"]))
 
 
+def test_read_session_trace_targets_match_frames(client: TestClient, sid: str) -> None:
+    # Every step's target, computed or not: frames rebuilt from the trace show it too.
+    body = client.get(f"{API}/sessions/{sid}/trace").json()
+    assert body["targets"] == _targets(client, sid)
+    assert all(len(row) == 1 for row in body["targets"])
+
+
+def test_read_session_trace_targets_labels_and_null(client: TestClient) -> None:
+    task = {"name": "copy", "options": {"delay": 3, "n_symbols": 4}}
+    sid = create_session(client, task=task)["id"]
+    body = client.get(f"{API}/sessions/{sid}/trace").json()
+    *blank, last = body["targets"]
+    assert blank == [None] * 4 and isinstance(last, int) and 0 <= last < 4
+    assert body["target_mask"] == [False] * 4 + [True]
+
+
 def test_read_session_trace_rnn_connectivity(client: TestClient) -> None:
     sid = create_session(client, cell="rnn")["id"]
     _post(client, sid, "forward", {"to_end": True})

@@ -294,3 +294,24 @@ def test_cifg_reports_its_forget_gate_as_one_minus_the_input_gate() -> None:
     runner.run_forward()
     arrays = runner.forward_arrays()
     assert np.array_equal(arrays["f"], 1.0 - arrays["i"]) and "f_bar" not in arrays
+
+
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_targets_from_an_array_equal_targets_from_lists(loss: str) -> None:
+    from engine.readout import make_targets
+
+    rng = np.random.default_rng(3)
+    if loss == "mse":
+        arr = rng.normal(size=(7, 2))
+        arr[[1, 4]] = np.nan
+        rows: list = [None if np.isnan(r[0]) else r.tolist() for r in arr]
+    else:
+        arr = rng.integers(-1, 3, size=7)
+        rows = [None if v < 0 else int(v) for v in arr]
+    fast, slow = make_targets(arr, loss, 7, 3 if loss == "cross_entropy" else 2), make_targets(
+        rows, loss, 7, 3 if loss == "cross_entropy" else 2
+    )
+    assert np.array_equal(fast.mask, slow.mask)
+    for name in ("values", "labels"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert (a is None and b is None) or np.array_equal(a, b)

@@ -97,6 +97,7 @@ def test_a_huge_learning_rate_is_reported_as_divergence_not_raised(
     trainer = Trainer(spec, init_params(spec, 1), inputs, targets, config)
     for _ in range(100):
         before = {k: v.copy() for k, v in trainer.params.items()}
+        state_before = trainer.optimizer.state_dict()
         metrics = trainer.update()
         if metrics.diverged:
             break
@@ -104,6 +105,12 @@ def test_a_huge_learning_rate_is_reported_as_divergence_not_raised(
     for key, value in trainer.params.items():
         assert np.array_equal(value, before[key]), f"{key} changed on the diverged update"
         assert value.dtype == np.dtype(dtype)
+    # the optimiser's moments must not have moved either, or the next update starts off
+    state_after = trainer.optimizer.state_dict()
+    assert state_after.get("t") == state_before.get("t")
+    for slot in ("m", "v", "velocity"):
+        for key, arr in state_before.get(slot, {}).items():
+            assert np.array_equal(arr, state_after[slot][key]), f"{slot}.{key} moved"
     assert len(list(Trainer(spec, init_params(spec, 1), inputs, targets, config).run(100))) <= 100
 
 
