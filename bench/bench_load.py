@@ -100,6 +100,8 @@ async def streamer(
                     message = await asyncio.wait_for(ws.recv(), 1.0)
                 except TimeoutError:
                     continue
+                if isinstance(message, bytes):
+                    message = message.decode(errors="replace")
                 head = message[:20]
                 if '"forward"' in head:
                     stats.frames += 1

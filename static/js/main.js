@@ -18,6 +18,7 @@ import { HeatmapChart } from "./views/heatmap_chart.js";
 import { LineChart } from "./views/line_chart.js";
 import { RenderBudget } from "./views/plot_util.js";
 import { EquationsView } from "./views/equations.js";
+import { setText } from "./views/dom.js";
 import { downloadFile, uploadFile } from "./files.js";
 import { mountTour } from "./tour/mount.js";
 
@@ -55,6 +56,7 @@ const views = {
 };
 let statesCell = null;
 let structureSig = null;
+let stageLook = null;
 let chromeAt = -Infinity;
 let chromeDirty = false; // controls and status line still to catch up (skipped while playing)
 
@@ -111,16 +113,20 @@ function renderDiagrams(s, store) {
     (meta.cell === "rnn" ? [views.rnn] : [views.circuit, views.odyssey]).forEach((v) => v.setStructure(model));
   }
   const root = $("stage");
-  root.dataset.cell = meta.cell;
-  root.dataset.diagram = s.diagram;
-  root.classList.toggle("comparing", s.compare);
-  for (const tab of document.querySelectorAll("[data-diagram]")) {
-    tab.setAttribute("aria-selected", String(tab.dataset.diagram === s.diagram));
+  const look = `${meta.cell}|${s.diagram}|${s.compare}`;
+  if (look !== stageLook) { // attribute writes restyle the whole stage: only on a change
+    stageLook = look;
+    root.dataset.cell = meta.cell;
+    root.dataset.diagram = s.diagram;
+    root.classList.toggle("comparing", s.compare);
+    for (const tab of document.querySelectorAll("[data-diagram]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.diagram === s.diagram));
+    }
   }
   const f = store.fwd[s.t];
   const b = store.bwd[s.t];
   const frame = { mode: s.mode, unit: s.unit, t: s.t, T: meta.T, values: f ? f.values : null,
-    deltas: b ? b.deltas : null };
+    deltas: b ? b.deltas : null, playing: controller.playing };
   if (s.compare && controller.models.length === 2) {
     views.compare.setModels(controller.models.map((m) => ({ label: `${m.label}: ${modelName(m.store.meta)}`,
       cell: m.store.meta.cell, variant: m.store.meta.variant, structure: m.store.meta.structure })), s.diagram);
@@ -129,8 +135,10 @@ function renderDiagrams(s, store) {
   }
   if (meta.cell === "rnn") timed("rnn", () => views.rnn.update(frame));
   else {
-    if (WIDE.matches || s.diagram === "circuit") timed("circuit", () => views.circuit.update(frame));
-    if (WIDE.matches || s.diagram === "odyssey") timed("odyssey", () => views.odyssey.update(frame));
+    // A diagram hidden by the tabs (narrow screens, lecture mode) is drawn when it is shown.
+    const both = WIDE.matches && !document.body.classList.contains("lecture");
+    if (both || s.diagram === "circuit") timed("circuit", () => views.circuit.update(frame));
+    if (both || s.diagram === "odyssey") timed("odyssey", () => views.odyssey.update(frame));
   }
 }
 
@@ -148,9 +156,8 @@ const CAPTIONS = {
   states: { lstm: "Cell state c, output y and prediction over time", rnn: "Hidden state h and prediction over time" },
 };
 
-function setText(id, text) {
-  const el = $(id);
-  if (el.textContent !== text) el.textContent = text;
+function setTextOf(id, text) {
+  setText($(id), text);
 }
 
 /** One sentence on what is on screen, from the model the page actually opened. */
@@ -163,9 +170,9 @@ function introText(meta) {
 
 function renderCharts(s, store) {
   const of = s.compare ? " — model A" : "";
-  setText("intro-model", introText(store.meta));
-  setText("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`] + of);
-  setText("cap-states", CAPTIONS.states[store.meta.cell] + of);
+  setTextOf("intro-model", introText(store.meta));
+  setTextOf("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`] + of);
+  setTextOf("cap-states", CAPTIONS.states[store.meta.cell] + of);
   const playing = controller.playing || controller.training;
   const entries = controller.models.map((m) => ({ store: m.store,
     label: controller.models.length > 1 ? `${m.label}` : "" }));

@@ -23,6 +23,7 @@ export class LectureMode {
     if (this.active) return;
     this.active = true;
     document.body.classList.add("lecture");
+    document.documentElement.classList.add("lecture"); // html.lecture: no costly :has()
     if (!this.tour.isOpen) this.tour.open();
     this.onChange(true);
   }
@@ -32,6 +33,7 @@ export class LectureMode {
     this.active = false;
     this.setBlack(false);
     document.body.classList.remove("lecture");
+    document.documentElement.classList.remove("lecture");
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.onChange(false);
   }

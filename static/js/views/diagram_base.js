@@ -4,11 +4,10 @@
 // fills the per-unit strips. Views never talk to the server; they report hovers through the
 // onHover callback and a "dg-unit" DOM event when a strip cell is clicked.
 
-import { el, addMarkers, newPrefix, fmt, colorFor, isDark, gradientCss, Tooltip } from "./svg_kit.js";
+import { el, addMarkers, newPrefix, fmt, colorFor, gradientCss, Tooltip } from "./svg_kit.js";
 import { lookup } from "./diagram_notation.js";
-
-const STRIP_MAX_W = 60; // px: long hidden vectors shrink their cells instead of growing the strip
-const STRIP_CELL = 9;
+import { renderStrip, placeStrips } from "./diagram_strips.js";
+import { setText } from "./dom.js";
 
 export class DiagramBase {
   /**
@@ -21,6 +20,8 @@ export class DiagramBase {
     this.spec = spec;
     this.prefix = newPrefix(spec.name);
     this.mode = "forward";
+    this.playing = false;
+    this.notch = null; // dash-0 … dash-3: where the backward dashes stand while playing
     this.frame = null;
     this.structure = {};
     this.probes = [];
@@ -77,6 +78,17 @@ export class DiagramBase {
       this._applyArrows();
       this._renderLegend();
     }
+    // Playing backward, the error dashes move one notch per step (period 12 = 7 + 5) instead
+    // of a CSS animation that would repaint every wire on every animation frame.
+    const playing = Boolean(frame && frame.playing);
+    if (playing !== this.playing) this.root.classList.toggle("playing", (this.playing = playing));
+    const notch = playing && this.mode === "backward" && Number.isInteger(this.frame.t)
+      ? `dash-${((-this.frame.t % 4) + 4) % 4}` : null; // a class restyles only the halos
+    if (notch !== this.notch) {
+      if (this.notch) this.root.classList.remove(this.notch);
+      if (notch) this.root.classList.add(notch);
+      this.notch = notch;
+    }
     this._render();
   }
 
@@ -96,7 +108,7 @@ export class DiagramBase {
     if (dq) g.dataset.dq = dq;
     g.classList.add("probe");
     const probe = { g, q, dq, name, labelEl: null, stripEl: null, when: label?.when || null,
-      follow: strip?.follow || false };
+      follow: strip?.follow || false, last: {}, boxes: new Map(), placed: null, cells: null, paint: null };
     if (label) {
       probe.labelEl = el("text", { x: label.x, y: label.y, "text-anchor": label.anchor || "start",
         class: `vlabel${lag ? " lag" : ""}` }, g);
@@ -136,79 +148,49 @@ export class DiagramBase {
 
   _render() {
     const f = this.frame;
+    const backward = this.mode === "backward";
     this._renderStatus();
+    // Only what changed is written: unchanged text, classes and colours cost no style work.
     for (const p of this.probes) {
       const { key, meta, arr } = this._arrayOf(p);
-      const fam = this.mode === "backward" ? "delta" : meta?.fam || "act";
-      const value = pick(arr, f?.unit ?? 0, meta);
-      const color = colorFor(fam, value);
-      p.g.classList.toggle("inactive", this.mode === "backward" && !p.dq);
-      p.g.classList.toggle("novalue", color === null);
-      if (color) p.g.style.setProperty("--v", color);
-      else p.g.style.removeProperty("--v");
+      const fam = backward ? "delta" : meta?.fam || "act";
+      const color = colorFor(fam, pick(arr, f?.unit ?? 0, meta));
+      const last = p.last;
+      const inactive = backward && !p.dq;
+      if (last.inactive !== inactive) p.g.classList.toggle("inactive", (last.inactive = inactive));
+      if (last.color !== color) {
+        if (!color !== !last.color || last.color === undefined) p.g.classList.toggle("novalue", !color);
+        // Stroke set on the painted halos themselves: a property inherited through the group
+        // would restyle every descendant (texts, strip cells) on every step.
+        p.paint ||= [...p.g.querySelectorAll(".val, .ring")].filter((e) => e.closest(".probe") === p.g);
+        for (const e of p.paint) e.style.stroke = color || "";
+        last.color = color;
+      }
       if (p.labelEl) {
         const show = Boolean(key && meta) && (!p.when || p.when === this.mode);
-        p.labelEl.style.display = show ? "" : "none";
+        if (last.show !== show) p.labelEl.style.display = (last.show = show) ? "" : "none";
         if (show) {
-          p.symEl.textContent = meta.sym;
-          p.numEl.textContent = arr ? formatArray(arr, f.unit, meta) : "—";
+          if (last.sym !== meta.sym) setText(p.symEl, (last.sym = meta.sym));
+          const num = arr ? formatArray(arr, f.unit, meta) : "—";
+          if (last.num !== num) setText(p.numEl, (last.num = num));
         }
       }
-      if (p.stripEl) {
-        this._renderStrip(p.stripEl, arr, fam, meta?.len ? -1 : f?.unit ?? 0);
-        if (p.follow && p.labelEl) this._placeAfter(p.stripEl, p.labelEl, p.follow);
-      }
+      if (p.stripEl) renderStrip(p, arr, fam, meta?.len ? -1 : f?.unit ?? 0);
     }
-  }
-
-  /**
-   * Put a strip just right of its label's text, or under it (follow = "below"); the text's
-   * width is only known once rendered.
-   */
-  _placeAfter(stripEl, labelEl, follow) {
-    if (labelEl.style.display === "none" || !this.svg.isConnected) return;
-    const bb = labelEl.getBBox();
-    if (follow === "below") {
-      stripEl.setAttribute("transform", `translate(${bb.x.toFixed(1)},${(bb.y + bb.height + 2).toFixed(1)})`);
-      return;
-    }
-    const anchorEnd = labelEl.getAttribute("text-anchor") === "end";
-    const x = anchorEnd ? bb.x - 6 - stripEl.getBBox().width : bb.x + bb.width + 5;
-    stripEl.setAttribute("transform", `translate(${x.toFixed(1)},${(bb.y + bb.height / 2 - 4.5).toFixed(1)})`);
-  }
-
-  _renderStrip(stripEl, arr, fam, unit) {
-    if (!arr) {
-      stripEl.replaceChildren();
-      return;
-    }
-    const n = arr.length;
-    const w = Math.min(STRIP_CELL, STRIP_MAX_W / n);
-    if (stripEl.childElementCount !== n) {
-      stripEl.replaceChildren();
-      for (let k = 0; k < n; k++) {
-        el("rect", { x: k * w, y: 0, width: Math.max(1, w - 1), height: STRIP_CELL - 1,
-          class: "cell", "data-unit": k }, stripEl);
-      }
-    }
-    [...stripEl.children].forEach((r, k) => {
-      r.style.fill = colorFor(fam, arr[k]) || "var(--dg-missing)";
-      r.classList.toggle("sel", k === unit);
-      r.classList.toggle("dark", isDark(fam, arr[k]));
-    });
+    if (this.svg.isConnected) placeStrips(this.probes);
   }
 
   _renderStatus() {
     const f = this.frame;
-    if (!f || f.t === null) {
-      this.statusEl.textContent = "no step yet";
-      return;
+    let text = "no step yet";
+    if (f && f.t !== null) {
+      const T = f.T !== null ? ` of ${f.T}` : "";
+      const arrow = this.mode === "backward" ? "backward δ ←" : "forward →";
+      const warn = f.nonfinite ? " · ⚠ non-finite values (n/a)" : "";
+      text = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}${warn}`;
+      this.root.classList.toggle("nonfinite", f.nonfinite);
     }
-    const T = f.T !== null ? ` of ${f.T}` : "";
-    const arrow = this.mode === "backward" ? "backward δ ←" : "forward →";
-    const warn = f.nonfinite ? " · ⚠ non-finite values (n/a)" : "";
-    this.statusEl.textContent = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}${warn}`;
-    this.root.classList.toggle("nonfinite", f.nonfinite);
+    setText(this.statusEl, text);
   }
 
   _renderLegend() {

@@ -36,6 +36,19 @@ export function setOptions(sel, options) {
   if (options.some(([v]) => v === current)) sel.value = current;
 }
 
+/**
+ * Set a node's text when it changed. An existing lone text node is rewritten in place:
+ * textContent would insert a new node, and an inserted node costs a restyle.
+ */
+export function setText(node, text) {
+  const first = node.firstChild;
+  if (first && first.nodeType === Node.TEXT_NODE && !first.nextSibling) {
+    if (first.data !== text) first.data = text;
+  } else if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
 /** Set a control's value only when it differs (keeps the caret and open pickers alone). */
 export function setValue(control, value) {
   const text = String(value);

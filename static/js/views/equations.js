@@ -4,6 +4,7 @@
 // to happen on every animation frame.
 
 import { equationRows, fmtNum, fullStructure } from "./equations_tex.js";
+import { setText } from "./dom.js";
 
 const KATEX_OPTIONS = {
   throwOnError: false,
@@ -107,7 +108,7 @@ export class EquationsView {
     const cellName = cell === "rnn" ? "Simple RNN" : "LSTM";
     const head = `${label}${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
       (T ? ` of ${T - 1}` : "");
-    if (this.head.textContent !== head) this.head.textContent = head;
+    setText(this.head, head);
     this.el.classList.toggle("no-numbers", !ctx);
     const note = ctx ? (mode === "backward"
       ? "δ = ∂L/∂(·). Terms from t+1 are 0 at the last step and where truncation cuts."
@@ -133,10 +134,7 @@ export class EquationsView {
         const v = values[slot.name];
         let text = typeof v === "string" ? v : fmtNum(v);
         if (slot.paren && typeof v === "number" && v < 0) text = `(${text})`;
-        if (text !== slot.last) {
-          slot.text.textContent = text;
-          slot.last = text;
-        }
+        if (text !== slot.last) setText(slot.text, (slot.last = text));
       }
     }
   }

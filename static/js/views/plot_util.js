@@ -156,6 +156,7 @@ export class Cursor {
     this.line = document.createElement("div");
     this.line.className = className;
     this.line.hidden = true;
+    this.last = { hidden: true, x: null, top: null, height: null }; // what the DOM holds
     container.appendChild(this.line);
   }
 
@@ -163,21 +164,23 @@ export class Cursor {
   place(t, axis = "xaxis") {
     const full = this.gd._fullLayout;
     const ax = full && full[axis];
-    if (!ax || t === null || t === undefined || !ax.range) {
-      this.line.hidden = true;
+    const [lo, hi] = ax && ax.range ? ax.range : [0, -1];
+    if (t === null || t === undefined || !(t >= Math.min(lo, hi) && t <= Math.max(lo, hi))) {
+      this._set("hidden", true, () => { this.line.hidden = true; });
       return;
     }
-    const [lo, hi] = ax.range;
-    if (t < Math.min(lo, hi) || t > Math.max(lo, hi)) {
-      this.line.hidden = true;
-      return;
-    }
+    // Only changed values are written: a same-value style write still dirties the style.
     const size = full._size;
-    const x = ax._offset + ax.l2p(t);
-    this.line.hidden = false;
-    this.line.style.transform = `translateX(${x.toFixed(1)}px)`;
-    this.line.style.top = `${size.t}px`;
-    this.line.style.height = `${size.h}px`;
+    this._set("hidden", false, () => { this.line.hidden = false; });
+    this._set("x", (ax._offset + ax.l2p(t)).toFixed(1), (x) => { this.line.style.transform = `translateX(${x}px)`; });
+    this._set("top", size.t, (v) => { this.line.style.top = `${v}px`; });
+    this._set("height", size.h, (v) => { this.line.style.height = `${v}px`; });
+  }
+
+  _set(slot, value, write) {
+    if (this.last[slot] === value) return;
+    this.last[slot] = value;
+    write(value);
   }
 }
 

@@ -7,6 +7,7 @@
 import { DiagramBase } from "./diagram_base.js";
 import { RNN_VALUES, RNN_DELTAS } from "./diagram_notation.js";
 import { el, group, wire, sumNode, actCircle, letterNode, mathText, caption } from "./svg_kit.js";
+import { setText } from "./dom.js";
 
 const W = 600;
 const H = 430;
@@ -113,7 +114,7 @@ export class RnnDiagram extends DiagramBase {
       if (step !== null && step >= 0 && (f.T === null || step < f.T)) text += ` = ${step}`;
       else if (step !== null && step < 0) text += " (initial h₀)";
       else if (step !== null) text += " (past the end)";
-      head.textContent = text;
+      setText(head, text);
       const outside = step !== null && (step < 0 || (f.T !== null && step >= f.T));
       this.columns[k].g.classList.toggle("absent", outside && k !== 1);
     });

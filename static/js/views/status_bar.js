@@ -1,7 +1,7 @@
 // The status line (t / T, mode, loss, what is running, the connection) and the banner for
 // errors and diverged training, with the one action that fixes it.
 
-import { h } from "./dom.js";
+import { h, setText } from "./dom.js";
 import { fmtNum } from "./equations_tex.js";
 
 export class StatusBar {
@@ -32,9 +32,7 @@ export class StatusBar {
    * {kind: "error"|"diverged"|"warning", text} | null}.
    */
   update(d) {
-    const set = (el, text) => {
-      if (el.textContent !== text) el.textContent = text;
-    };
+    const set = setText;
     set(this.items.t, `t = ${d.t} / ${Math.max(0, d.T - 1)}`);
     set(this.items.mode, d.mode === "backward" ? "backward (BPTT)" : "forward");
     this.items.mode.classList.toggle("bwd", d.mode === "backward");
