@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from app.label_limit import check_class_labels
 from app.limits import check_limit, check_sizes
 from app.schemas.session import SequenceIn, SessionCreate
 from app.sessions.session import Session
@@ -101,6 +102,7 @@ def sequence_task(seq: SequenceIn, loss: str, settings: Settings) -> TaskData:
     if len(seq.targets) != T:
         raise ValueError(f"sequence.targets: expected {T} entries (one per step), got {len(seq.targets)}")
     if loss == "cross_entropy":
+        check_class_labels(seq.targets, seq.n_classes, settings)
         labels = []
         for t, entry in enumerate(seq.targets):
             if isinstance(entry, list):

@@ -87,6 +87,25 @@ JSON_BODIES: list[tuple[str, str, str, bytes]] = [
         _with(TRACE, loss="cross_entropy", targets=[5, 10**20]),
     ),
     ("huge-hidden-size", "POST", "/api/v1/sessions", b'{"hidden_size": 1000000000000}'),
+    # the readout is sized by the largest label: 10^9 classes would exhaust memory
+    (
+        "class-label-1e9",
+        "POST",
+        "/api/v1/sessions",
+        b'{"loss": "cross_entropy", "sequence": {"inputs": [[1]], "targets": [1000000000]}}',
+    ),
+    (
+        "class-label-over-int64",
+        "POST",
+        "/api/v1/sessions",
+        b'{"loss": "cross_entropy", "sequence": {"inputs": [[1]], "targets": [100000000000000000000]}}',
+    ),
+    (
+        "n-classes-1e9",
+        "POST",
+        "/api/v1/sessions",
+        b'{"loss": "cross_entropy", "sequence": {"inputs": [[1]], "targets": [0], "n_classes": 1000000000}}',
+    ),
     (
         "huge-task-length",
         "POST",

@@ -78,6 +78,21 @@ def _session(api: TestClient, body: dict[str, Any] | None = None) -> str:
             id="input-size",
         ),
         pytest.param(
+            {"loss": "cross_entropy", "sequence": {"inputs": [[0.0]], "targets": [4]}},
+            "sequence.targets[0]",
+            "max_output_size=4",
+            id="class-label",
+        ),
+        pytest.param(
+            {
+                "loss": "cross_entropy",
+                "sequence": {"inputs": [[0.0]], "targets": [0], "n_classes": 5},
+            },
+            "sequence.n_classes",
+            "max_output_size=4",
+            id="class-count",
+        ),
+        pytest.param(
             {"sequence": {"inputs": [[0.0]], "targets": [[0.0] * 5]}},
             "output_size",
             "max_output_size=4",
