@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import SettingsDep
 from app.schemas import PresetsPublic
+from app.schemas.presets import LimitsPublic
 from engine.init import RECURRENT_SCHEMES, SCHEMES
 from engine.tasks import TASKS
 from engine.variants import VARIANT_DESCRIPTIONS, Variant
@@ -40,11 +41,7 @@ def read_presets(settings: SettingsDep) -> PresetsPublic:
         {"key": key, "description": text, "structure": Variant.parse(key).structure()}
         for key, text in VARIANT_DESCRIPTIONS.items()
     ]
-    limits = {
-        name: getattr(settings, name)
-        for name in ("max_hidden_size", "max_input_size", "max_output_size",
-                     "max_sequence_length", "max_train_updates_per_call", "max_upload_bytes")
-    }
+    limits = {name: getattr(settings, name) for name in LimitsPublic.model_fields}
     return PresetsPublic.model_validate(
         {"tasks": tasks, "variants": variants, "cells": CELLS, "losses": LOSSES,
          "optimizers": OPTIMIZERS, "init_schemes": list(SCHEMES),

@@ -40,6 +40,8 @@ class LimitsPublic(BaseModel):
     max_sequence_length: int
     max_train_updates_per_call: int
     max_upload_bytes: int
+    max_session_bytes: int
+    max_sessions: int
 
 
 class PresetsPublic(BaseModel):
