@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _require_dir(settings.static_dir, "LSTM_EXPLORER_STATIC_DIR")
     _require_dir(settings.templates_dir, "LSTM_EXPLORER_TEMPLATES_DIR")
 
-    app = FastAPI(title="LSTM Explorer", version=__version__)
+    # docs_url=None: app/pages.py serves /docs from the vendored Swagger UI (no CDN); no ReDoc.
+    app = FastAPI(title="LSTM Explorer", version=__version__, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.sessions = SessionStore(settings.max_sessions, settings.session_idle_seconds)

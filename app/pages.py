@@ -1,6 +1,7 @@
 """HTML pages rendered from templates/."""
 
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app import __version__
@@ -20,4 +21,16 @@ def read_index(request: Request, templates: TemplatesDep) -> HTMLResponse:
     """The explorer page; everything on it is drawn by static/js/main.js."""
     return templates.TemplateResponse(
         request, "index.html", {"version": __version__, "intro": INTRO}
+    )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def read_api_docs() -> HTMLResponse:
+    """Swagger UI for the OpenAPI schema, served from static/vendor so it works offline."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="LSTM Explorer API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
     )

@@ -4,8 +4,8 @@
   (the page and its vendored plotly.js and KaTeX need nothing else). Styles may be inline:
   Plotly injects <style> elements and KaTeX and Plotly set style attributes. connect-src names
   ws:// and wss:// of the request's own host as well as 'self', for browsers whose 'self' does
-  not yet cover WebSockets. /docs and /redoc (FastAPI's Swagger UI and ReDoc, loaded from a CDN
-  with an inline script) get a policy of their own that allows just that.
+  not yet cover WebSockets. /docs (Swagger UI, vendored, started by an inline script) gets a
+  policy of its own that allows just that inline script.
 - X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy,
   Cross-Origin-Resource-Policy, Permissions-Policy.
 - A request that changes state (POST, PUT, PATCH, DELETE), or opens the WebSocket, from a page
@@ -27,7 +27,7 @@ from app.settings import Settings
 
 CLOSE_FORBIDDEN = 4403
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 # A Host header we are willing to echo into the policy: name or IP literal, optional port.
 _HOST = re.compile(
     r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
@@ -44,13 +44,12 @@ PAGE_POLICY = (
     "form-action 'self'",
     "frame-ancestors 'none'",
 )
-_CDN = "https://cdn.jsdelivr.net"
 DOCS_POLICY = (
     "default-src 'self'",
-    f"script-src 'self' 'unsafe-inline' {_CDN}",
-    f"style-src 'self' 'unsafe-inline' {_CDN} https://fonts.googleapis.com",
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-    "font-src 'self' https://fonts.gstatic.com",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
     "worker-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",

@@ -6,6 +6,7 @@
 set -euo pipefail
 
 KATEX_VERSION=0.19.1
+SWAGGER_UI_VERSION=5.35.0  # /docs is served from here too, so it works offline
 cd "$(dirname "$0")/.."
 PY=${1:-.venv/bin/python}
 VENDOR=static/vendor
@@ -41,4 +42,17 @@ katex.min.css, contrib/auto-render.min.js, fonts/*.woff2). Licence: MIT, see LIC
 Refresh with: make vendor
 TXT
 
-echo "vendored plotly.js $plotly_js_version (plotly $plotly_py_version) and KaTeX $KATEX_VERSION"
+# --- Swagger UI (the /docs page), from the npm registry ---------------------------------
+(cd "$tmp" && npm pack --silent "swagger-ui-dist@$SWAGGER_UI_VERSION" >/dev/null \
+  && tar -xzf "swagger-ui-dist-$SWAGGER_UI_VERSION.tgz" && mv package swagger)
+dst="$VENDOR/swagger-ui"
+rm -rf "$dst"
+mkdir -p "$dst"
+cp "$tmp/swagger/swagger-ui-bundle.js" "$tmp/swagger/swagger-ui.css" "$dst/"
+cp "$tmp/swagger/LICENSE" "$tmp/swagger/NOTICE" "$dst/"
+cat > "$dst/VERSION" <<TXT
+Swagger UI $SWAGGER_UI_VERSION, from the npm package swagger-ui-dist@$SWAGGER_UI_VERSION (swagger-ui-bundle.js, swagger-ui.css).
+Licence: Apache-2.0, see LICENSE and NOTICE. Refresh with: make vendor
+TXT
+
+echo "vendored plotly.js $plotly_js_version (plotly $plotly_py_version), KaTeX $KATEX_VERSION and Swagger UI $SWAGGER_UI_VERSION"

@@ -287,7 +287,7 @@ export class ModelSession {
   /**
    * Fill steps the page never received a frame for (a seek across many steps) from the
    * session's whole trace. These frames are rebuilt from arrays: enough for the charts and
-   * equations, but without the target (the trace does not carry it).
+   * equations, with every step's target from the trace's `targets`.
    */
   async _fillFromTrace(overwrite = false) {
     if (!this.id) {
@@ -301,6 +301,10 @@ export class ModelSession {
     const n = trace.cursors.computed_forward;
     const H = s.meta.H;
     const zeros = new Array(H).fill(0);
+    // Targets are data: the trace has every step's (null where none), computed or not.
+    (trace.targets || []).forEach((target, t) => {
+      if (t < s.meta.T) s.targets[t] = target;
+    });
     if (overwrite) {
       // New parameters: what lies beyond the recomputed steps is from the old ones.
       for (let t = n; t < s.meta.T; t++) if (t !== this._freshT) s.fwd[t] = null;

@@ -13,8 +13,8 @@ export class TraceStore {
     this.fwd = new Array(meta.T).fill(null);
     this.bwd = new Array(meta.T).fill(null);
     this.version = { fwd: 0, bwd: 0, train: 0 };
-    // Targets are data, not model output: they survive new parameters (clearSteps) and fill in
-    // frames rebuilt from the trace, which does not carry them.
+    // Targets are data, not model output: they survive new parameters (clearSteps); frames
+    // rebuilt from the trace take theirs from here (filled from the trace's `targets`).
     this.targets = new Array(meta.T).fill(undefined);
     this._cache = new Map();
     this.training = { loss: [], gradNorm: [], diverged: false };

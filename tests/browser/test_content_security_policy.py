@@ -65,3 +65,17 @@ def test_inline_script_is_blocked_by_csp(page: Page, page_log: PageLog, live_ser
     violations = page.evaluate("window.__cspViolations")
     assert any("script-src" in v for v in violations), violations
     page_log.console_errors.clear()  # the blocked script is reported there too: expected
+
+
+def test_api_docs_render_offline_under_their_policy(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    """/docs draws every operation from the vendored Swagger UI, asking no other host."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    response = page.goto(f"{live_server}/docs", wait_until="networkidle")
+    assert response is not None and response.ok
+    page.wait_for_selector(".opblock", timeout=15_000)
+    assert page.locator(".opblock").count() >= 20  # every route of /api/v1 is listed
+    assert page.get_by_text("/api/v1/trace").first.is_visible()
+    assert page.evaluate("window.__cspViolations") == []
+    assert page_log.console_errors == []

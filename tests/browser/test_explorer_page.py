@@ -6,12 +6,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.explorer import (
+    api,
     engine_trace,
     eq_value,
     explorer_state,
     js_fmt,
     open_explorer,
     session_id,
+    task_targets,
     wait_for_frame,
     wait_for_t,
 )
@@ -176,4 +178,27 @@ def test_edited_address_moves_the_view(page: Page, page_log: PageLog, live_serve
     page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.variant === 'NP'")
     wait_for_t(page, 2)
     assert page.locator('#dg-circuit [data-key^="peephole"]').count() == 0
+    assert page_log.console_errors == []
+
+
+def test_steps_rebuilt_from_the_trace_keep_their_targets(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    # A seek far ahead: the steps skipped are rebuilt from the session's trace, targets included.
+    open_explorer(page, live_server, "length=1000")
+    page.evaluate("() => window.__lstmExplorer.bus.emit('control:seek', {t: 900})")
+    wait_for_t(page, 900)
+    store = "window.__lstmExplorer.controller.primary.store"
+    page.wait_for_function(f"() => {store}.fwd[500]?.synthetic === true")
+    got = page.evaluate(f"() => {store}.fwd.slice(500, 510).map((f) => f.values.target)")
+    want = task_targets(api(live_server, "GET", f"/sessions/{session_id(page)}"))[500:510]
+    assert len(got) == len(want) == 10
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w)
+    # The states chart draws the target for the rebuilt steps too: of its 600 (decimated)
+    # points, those up to t = 900 (about 540) have one; without the targets about 120 did.
+    page.wait_for_function(
+        "() => document.querySelector('#chart-states .plot').data"
+        ".find((s) => s.name === 'target')?.y.filter((v) => v != null).length > 450"
+    )
     assert page_log.console_errors == []

@@ -40,9 +40,6 @@ export class DiagramBase {
     const [w, h] = spec.viewBox;
     this.svg = el("svg", { viewBox: `0 0 ${w} ${h}`, class: "dg-svg", role: "img",
       "aria-label": spec.title });
-    // Its height from this ratio, not from its content: with `contain: size layout` (CSS) a
-    // changed number relays out the diagram only, not the page around it.
-    this.svg.style.aspectRatio = `${w} / ${h}`;
     addMarkers(this.svg, this.prefix);
     this.layer = el("g", { class: "dg-layer" }, this.svg);
     this.legendEl = document.createElement("div");

@@ -123,8 +123,10 @@ export class RenderBudget {
   due(now, playing) {
     if (!playing) return true;
     if (RenderBudget.spentIn === RenderBudget.frame) return false;
-    // At most ~5 % of the time goes to this chart's redraws while playing.
-    return now - this.last >= Math.max(this.minInterval, 20 * this.cost);
+    // At most ~2.5 % of the time goes to this chart's redraws while playing: a redraw also
+    // restyles, lays out and repaints the chart (about as much again), and every frame it
+    // takes is a step not drawn.
+    return now - this.last >= Math.max(this.minInterval, 40 * this.cost);
   }
 
   /** Run fn and remember how long it took. */
