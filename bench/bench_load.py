@@ -19,10 +19,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -32,6 +28,8 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from app.local_server import uvicorn_server
 
 REPO = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -47,12 +45,6 @@ class Stats:
     created: int = 0
     rss: list[tuple[float, str, int]] = field(default_factory=list)  # (t, phase, KiB)
     phase: str = "start"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -291,47 +283,12 @@ def main() -> int:
     args = parser.parse_args()
     if not (1 <= args.streams <= 500 and 5 <= args.duration <= 600):
         parser.error("bounded: 1..500 streams, 5..600 s")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_EXPLORER_")}
-    env |= {"LSTM_EXPLORER_MAX_SESSIONS": str(args.max_sessions)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "app.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
+    env = {"LSTM_EXPLORER_MAX_SESSIONS": str(args.max_sessions)}
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}{API}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with uvicorn_server(env=env, output=log) as server:
             load_before = os.getloadavg()[0]
-            stats, marks = asyncio.run(run(base, server.pid, args))
+            stats, marks = asyncio.run(run(server.base_url, server.pid, args))
             marks["load_before"] = load_before
-        finally:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
         log.seek(0)
         text = log.read().decode(errors="replace")
     server_errors = sum("ERROR" in line or "Traceback" in line for line in text.splitlines())

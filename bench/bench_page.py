@@ -17,17 +17,14 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+from app.local_server import uvicorn_process
+
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 HIDDEN = (8, 32, 128)
 VIEWPORTS = {"1920x1080": (1920, 1080), "1280x800": (1280, 800)}
@@ -49,43 +46,6 @@ SNAPSHOT_JS = """() => {
     renders: X.stats.renders, frames: X.framesReceived, t: X.state.get("t"),
     viewMs: { ...X.stats.viewMs } };
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "app.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
-                return server, base
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the app did not start within 30 s")
 
 
 def measure(page: Page, base: str, hidden: int, seconds: float) -> dict[str, float]:
@@ -123,27 +83,20 @@ def main() -> int:
     if chromium is None:
         print("chromium not found (apt-get install chromium)", file=sys.stderr)
         return 2
-    server, base = start_server()
     rows = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            for vp, (w, h) in VIEWPORTS.items():
-                for hidden in HIDDEN:
-                    runs = []
-                    for _ in range(args.repeats):
-                        context = browser.new_context(viewport={"width": w, "height": h})
-                        runs.append(measure(context.new_page(), base, hidden, args.seconds))
-                        context.close()
-                    best = max(runs, key=lambda r: r["steps_per_s"])
-                    rows.append(
-                        (vp, hidden, best, statistics.median(r["steps_per_s"] for r in runs))
-                    )
-                    print(f"{vp} H={hidden}: {best['steps_per_s']:.1f} steps/s", flush=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with uvicorn_process(output=sys.stderr.buffer) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        for vp, (w, h) in VIEWPORTS.items():
+            for hidden in HIDDEN:
+                runs = []
+                for _ in range(args.repeats):
+                    context = browser.new_context(viewport={"width": w, "height": h})
+                    runs.append(measure(context.new_page(), base, hidden, args.seconds))
+                    context.close()
+                best = max(runs, key=lambda r: r["steps_per_s"])
+                rows.append((vp, hidden, best, statistics.median(r["steps_per_s"] for r in runs)))
+                print(f"{vp} H={hidden}: {best['steps_per_s']:.1f} steps/s", flush=True)
+        browser.close()
     report = render(rows, args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "page.md").write_text(report)

@@ -11,6 +11,7 @@ import numpy as np
 
 from engine.readout import Targets, predict, readout_error, step_loss
 from engine.spec import ModelSpec
+from engine.truncation import truncation_cuts
 from engine.variants import FGR_GATES
 
 FORWARD_KEYS = ("z_bar", "z", "i_bar", "i", "f_bar", "f", "c", "o_bar", "o", "y", "v", "y_hat")
@@ -202,10 +203,7 @@ class LSTMComputation:
         self.act_grad[:, :H] = 1.0 - z * z if v.input_activation else 1.0
         self.act_grad[:, H:] = gates * (1.0 - gates)
         self.h_grad = 1.0 - self.hc * self.hc if v.output_activation else None  # h'(c)
-        self.cut[:] = False
-        self.cut[-1] = True
-        if truncate:
-            self.cut[truncate - 1 :: truncate] = True
+        self.cut = truncation_cuts(self.T, truncate)
 
     def recurrent_error(self, t: int) -> np.ndarray:
         """dy_from_next(t): Σ R_*ᵀ d*_bar(t+1), zero where the flow is cut."""

@@ -12,6 +12,7 @@ from engine.activations import tanh_grad_from_output
 from engine.lstm import transpose_copy
 from engine.readout import Targets, predict, readout_error, step_loss
 from engine.spec import ModelSpec
+from engine.truncation import truncation_cuts
 
 FORWARD_KEYS = ("a", "h", "o", "y_hat")
 BACKWARD_KEYS = ("do", "dh", "da", "dx")
@@ -69,10 +70,7 @@ class RNNComputation:
         self.do = readout_error(self.y_hat, self.targets)
         self.do_proj = self.do @ self.V  # Vᵀ do(t) for every t
         self.h_grad = tanh_grad_from_output(self.h)  # every step at once: it needs only h
-        self.cut[:] = False
-        self.cut[-1] = True
-        if truncate:
-            self.cut[truncate - 1 :: truncate] = True
+        self.cut = truncation_cuts(self.T, truncate)
 
     def recurrent_error(self, t: int) -> np.ndarray:
         """dh_from_next(t) = Wᵀ da(t+1), zero where the flow is cut."""

@@ -6,14 +6,7 @@ Fixtures: `live_server` (base URL), `browser`, `page` (1280x800) with `page_log`
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
+from app.local_server import uvicorn_process
 from tests.browser.page_log import PageLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,73 +29,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_for_health(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"no answer from {url} within {STARTUP_SECONDS:.0f} s")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server's whole process group: first politely, then for sure."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """Base URL (http://127.0.0.1:PORT) of the app running in a uvicorn subprocess."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "app.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    """Base URL (http://127.0.0.1:PORT) of the app running in a uvicorn subprocess; if it does
+    not start, the session fails with the server's log."""
     with tempfile.TemporaryFile() as output:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        started = False
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            try:
-                _wait_for_health(f"{base_url}/api/v1/health", server)
-            except RuntimeError as error:
-                output.seek(0)
-                log = output.read().decode(errors="replace")
-                pytest.fail(f"app did not start: {error}\n{log}")
-            yield base_url
-        finally:
-            _stop(server)
+            with uvicorn_process(output=output) as base_url:
+                started = True
+                yield base_url
+        except RuntimeError as error:
+            if started:
+                raise
+            output.seek(0)
+            log = output.read().decode(errors="replace")
+            pytest.fail(f"app did not start: {error}\n{log}")
 
 
 @pytest.fixture(scope="session")
