@@ -104,8 +104,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         methods: set[str] = set()
         for route in request.app.router.routes:
-            if isinstance(route, Route) and route.methods and route.path_regex.match(
-                request.url.path
+            if (
+                isinstance(route, Route)
+                and route.methods
+                and route.path_regex.match(request.url.path)
             ):
                 methods |= route.methods
         headers["Allow"] = ", ".join(sorted(methods))

@@ -46,7 +46,11 @@ class NonFinite:
         floats = [a for a in arrs.values() if a.dtype.kind in "fc" and a.size]
         if sum(a.size for a in floats) > _ONE_PASS:
             return {key: self.array(a) for key, a in arrs.items()}
-        if floats and not self.seen and not np.isfinite(np.concatenate([a.ravel() for a in floats])).all():
+        if (
+            floats
+            and not self.seen
+            and not np.isfinite(np.concatenate([a.ravel() for a in floats])).all()
+        ):
             self.seen = True
         return {key: a.tolist() for key, a in arrs.items()}
 

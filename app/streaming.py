@@ -103,12 +103,17 @@ class Stream:
             raw = message.get("text")
             size = len(raw.encode()) if raw is not None else len(message.get("bytes") or b"")
             if size > limit:
-                await self._put(_Error(f"message: {size} bytes exceed the limit "
-                                       f"max_ws_message_bytes={limit}"))
+                await self._put(
+                    _Error(f"message: {size} bytes exceed the limit max_ws_message_bytes={limit}")
+                )
             elif not self._allowed():
                 n = self.settings.max_ws_commands_per_second
-                await self._put(_Error(f"rate: more than {n} commands per second "
-                                       f"(max_ws_commands_per_second={n}); command ignored"))
+                await self._put(
+                    _Error(
+                        f"rate: more than {n} commands per second "
+                        f"(max_ws_commands_per_second={n}); command ignored"
+                    )
+                )
             elif raw is None:
                 await self._put(_Error("message: expected a text frame holding JSON"))
             else:
@@ -122,7 +127,7 @@ class Stream:
         except RecursionError:
             return _Error("message: nested too deeply")
         if not isinstance(obj, dict):
-            return _Error("message: expected a JSON object such as {\"cmd\": \"play\"}")
+            return _Error('message: expected a JSON object such as {"cmd": "play"}')
         try:
             return COMMAND_ADAPTER.validate_python(obj)
         except ValidationError as exc:
@@ -186,9 +191,14 @@ class Stream:
 
     def state(self) -> dict[str, Any]:
         s = self.session
-        return {"type": "state", "mode": self.mode, "playing": self.mode is not None,
-                "rate": self.rate, "cursors": s.cursors(),
-                "training": {"updates": s.train_updates, "diverged": s.diverged}}
+        return {
+            "type": "state",
+            "mode": self.mode,
+            "playing": self.mode is not None,
+            "rate": self.rate,
+            "cursors": s.cursors(),
+            "training": {"updates": s.train_updates, "diverged": s.diverged},
+        }
 
     async def _done(self, what: str) -> None:
         self.mode = None
@@ -263,12 +273,19 @@ class Stream:
         async with s.lock:
             m = await run_in_threadpool(s.train_update, trainer)
         nf = serialize.NonFinite()
-        await self._send(nf.mark({
-            "type": "metrics", "update": m.update, "loss": nf.number(m.loss),
-            "grad_norm": nf.number(m.grad_norm),
-            "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
-            "clipped": m.clipped, "diverged": m.diverged,
-        }))
+        await self._send(
+            nf.mark(
+                {
+                    "type": "metrics",
+                    "update": m.update,
+                    "loss": nf.number(m.loss),
+                    "grad_norm": nf.number(m.grad_norm),
+                    "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
+                    "clipped": m.clipped,
+                    "diverged": m.diverged,
+                }
+            )
+        )
         if self.train_left is not None:
             self.train_left -= 1
         if m.diverged or self.train_left == 0:

@@ -65,9 +65,21 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host",
-           "127.0.0.1", "--port", str(port), "--ws-per-message-deflate", "false",
-           "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "app.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws-per-message-deflate",
+        "false",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -82,8 +94,9 @@ def start_server(port: int) -> subprocess.Popen:
 
 async def stream_fps(port: int, hidden: int, runs: int) -> float:
     """Best frames/s over `runs` plays of the whole sequence."""
-    sid = httpx.post(f"http://127.0.0.1:{port}/api/v1/sessions",
-                     json=session_config(hidden)).json()["id"]
+    sid = httpx.post(
+        f"http://127.0.0.1:{port}/api/v1/sessions", json=session_config(hidden)
+    ).json()["id"]
     url = f"ws://127.0.0.1:{port}/api/v1/sessions/{sid}/stream"
     best = 0.0
     async with websockets.connect(url, compression=None, max_size=2**24) as ws:
@@ -132,8 +145,10 @@ def main() -> None:
         "| H | frames/s (WebSocket) | compute µs/frame | serialisation µs/frame "
         "| same with stdlib json | frame bytes |",
         "|---:|---:|---:|---:|---:|---:|",
-        *(f"| {h} | {fps:,.0f} | {c:.1f} | {s:.1f} | {j:.1f} | {b:,} |"
-          for h, fps, c, s, j, b in rows),
+        *(
+            f"| {h} | {fps:,.0f} | {c:.1f} | {s:.1f} | {j:.1f} | {b:,} |"
+            for h, fps, c, s, j, b in rows
+        ),
         "",
         f"Encoder: {encoder}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}. Load average (1 min) at the start: {load:.1f}.",

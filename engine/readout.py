@@ -82,7 +82,9 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
     return Targets(mask=mask, values=values, labels=None)
 
 
-def _targets_from_array(raw: np.ndarray, loss: str, length: int, output_size: int) -> Targets | None:
+def _targets_from_array(
+    raw: np.ndarray, loss: str, length: int, output_size: int
+) -> Targets | None:
     """Vectorised make_targets for arrays (NaN rows / label −1 mean 'no target'); None: use the slow path."""
     if raw.shape[:1] != (length,):
         return None

@@ -14,7 +14,8 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorPublic, "description": "over max_request_bytes or max_upload_bytes"}
 }
 UPLOAD: dict[int | str, dict[str, Any]] = {
-    **TOO_LARGE, 400: {"model": ErrorPublic, "description": "malformed multipart body"},
+    **TOO_LARGE,
+    400: {"model": ErrorPublic, "description": "malformed multipart body"},
 }
 
 
@@ -27,11 +28,16 @@ async def known_query_only(connection: HTTPConnection) -> None:
     known = _query_names(dependant)
     unknown = [name for name in connection.query_params if name not in known]
     if unknown:
-        raise RequestValidationError([
-            {"type": "extra_forbidden", "loc": ("query", name[:50]),
-             "msg": f"unknown query parameter; known: {', '.join(sorted(known)) or 'none'}"}
-            for name in unknown
-        ])
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name[:50]),
+                    "msg": f"unknown query parameter; known: {', '.join(sorted(known)) or 'none'}",
+                }
+                for name in unknown
+            ]
+        )
 
 
 def _query_names(dependant: Any) -> set[str]:

@@ -14,11 +14,23 @@ from engine.io_params import dump_params, to_pytorch
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["export"])
 
-_FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-stream": {}, "application/json": {},
-                            "text/csv": {}, "application/zip": {}},
-                "description": "the file"}}
-_MEDIA = {"npz": "application/octet-stream", "json": "application/json", "csv": "text/csv",
-          "zip": "application/zip"}
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/octet-stream": {},
+            "application/json": {},
+            "text/csv": {},
+            "application/zip": {},
+        },
+        "description": "the file",
+    }
+}
+_MEDIA = {
+    "npz": "application/octet-stream",
+    "json": "application/json",
+    "csv": "text/csv",
+    "zip": "application/zip",
+}
 
 
 def _download(data: bytes, name: str, kind: str) -> Response:
@@ -50,7 +62,9 @@ def _trace_file(session: Session, fmt: str, key: str | None) -> tuple[bytes, str
     arrays = io_trace.trace_arrays(session.runner)
     if key is not None:
         if key not in arrays:
-            raise ValueError(f"key: {key!r} is not a quantity of this trace; one of {', '.join(arrays)}")
+            raise ValueError(
+                f"key: {key!r} is not a quantity of this trace; one of {', '.join(arrays)}"
+            )
         arrays = {key: arrays[key]}
     if fmt == "npz":
         return io_trace.to_npz(arrays), "npz", "trace.npz"

@@ -30,8 +30,12 @@ def read_presets(settings: SettingsDep) -> PresetsPublic:
     """List tasks (with options and defaults), variants (with their switches) and limits."""
     tasks = [
         {
-            "name": info.name, "description": info.description, "task_type": info.task_type,
-            "loss": info.loss, "input_size": info.input_size, "output_size": info.output_size,
+            "name": info.name,
+            "description": info.description,
+            "task_type": info.task_type,
+            "loss": info.loss,
+            "input_size": info.input_size,
+            "output_size": info.output_size,
             "hidden_size": info.hidden_size,
             "options": [vars(o) for o in info.options],
         }
@@ -43,7 +47,14 @@ def read_presets(settings: SettingsDep) -> PresetsPublic:
     ]
     limits = {name: getattr(settings, name) for name in LimitsPublic.model_fields}
     return PresetsPublic.model_validate(
-        {"tasks": tasks, "variants": variants, "cells": CELLS, "losses": LOSSES,
-         "optimizers": OPTIMIZERS, "init_schemes": list(SCHEMES),
-         "recurrent_schemes": list(RECURRENT_SCHEMES), "limits": limits}
+        {
+            "tasks": tasks,
+            "variants": variants,
+            "cells": CELLS,
+            "losses": LOSSES,
+            "optimizers": OPTIMIZERS,
+            "init_schemes": list(SCHEMES),
+            "recurrent_schemes": list(RECURRENT_SCHEMES),
+            "limits": limits,
+        }
     )

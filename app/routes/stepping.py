@@ -19,8 +19,12 @@ router = APIRouter(prefix="/sessions/{session_id}", tags=["stepping"], route_cla
 
 def _reply(session: Session, result: StepResult) -> JSONBytesResponse:
     return JSONBytesResponse(
-        {"frames": result.frames, "steps": result.steps, "frames_dropped": result.dropped,
-         "cursors": session.cursors()}
+        {
+            "frames": result.frames,
+            "steps": result.steps,
+            "frames_dropped": result.dropped,
+            "cursors": session.cursors(),
+        }
     )
 
 
@@ -52,9 +56,7 @@ async def step_backward(session: SessionDep, body: StepRequest | None = None) ->
         return _reply(session, result)
 
 
-@router.post(
-    "/seek", response_model=ForwardFramePublic | BackwardFramePublic, responses=NOT_FOUND
-)
+@router.post("/seek", response_model=ForwardFramePublic | BackwardFramePublic, responses=NOT_FOUND)
 async def seek_step(session: SessionDep, body: SeekRequest) -> JSONBytesResponse:
     """Move the forward or backward cursor to step t and return that step's frame."""
     async with session.lock:

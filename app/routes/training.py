@@ -25,16 +25,25 @@ def _train(session: Session, config: TrainConfig, updates: int) -> dict[str, Any
     for _ in range(updates):
         m = session.train_update(trainer)
         metrics.append(
-            {"update": m.update, "loss": nf.number(m.loss), "grad_norm": nf.number(m.grad_norm),
-             "grad_norm_after_clip": nf.number(m.grad_norm_after_clip), "clipped": m.clipped,
-             "diverged": m.diverged}
+            {
+                "update": m.update,
+                "loss": nf.number(m.loss),
+                "grad_norm": nf.number(m.grad_norm),
+                "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
+                "clipped": m.clipped,
+                "diverged": m.diverged,
+            }
         )
         if m.diverged:
             break
     loss = session.finish_training()
     return nf.mark(
-        {"metrics": metrics, "updates_total": session.train_updates,
-         "diverged": session.diverged, "loss": nf.number(loss)}
+        {
+            "metrics": metrics,
+            "updates_total": session.train_updates,
+            "diverged": session.diverged,
+            "loss": nf.number(loss),
+        }
     )
 
 
@@ -43,8 +52,9 @@ async def train_session(
     session: SessionDep, body: TrainRequest, settings: SettingsDep
 ) -> JSONBytesResponse:
     """Run `updates` training updates; metrics per update; divergence is reported, not raised."""
-    check_limit("updates", body.updates, "max_train_updates_per_call",
-                settings.max_train_updates_per_call)
+    check_limit(
+        "updates", body.updates, "max_train_updates_per_call", settings.max_train_updates_per_call
+    )
     config = train_config(body)
     async with session.lock:
         result = await run_in_threadpool(_train, session, config, body.updates)
@@ -57,6 +67,12 @@ async def read_params(session: SessionDep) -> JSONBytesResponse:
     async with session.lock:
         nf = serialize.NonFinite()
         return JSONBytesResponse(
-            nf.mark({"cell": session.spec.cell, "variant": session.spec.variant.key,
-                     "params": nf.arrays(session.params), "shapes": session.param_shapes()})
+            nf.mark(
+                {
+                    "cell": session.spec.cell,
+                    "variant": session.spec.variant.key,
+                    "params": nf.arrays(session.params),
+                    "shapes": session.param_shapes(),
+                }
+            )
         )

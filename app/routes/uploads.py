@@ -30,9 +30,9 @@ def _options(text: str) -> dict[str, Any]:
     try:
         value = loads_strict(text)
     except ValueError:
-        raise ValueError("task_options: expected a JSON object such as {\"length\": 50}") from None
+        raise ValueError('task_options: expected a JSON object such as {"length": 50}') from None
     if not isinstance(value, dict):
-        raise ValueError("task_options: expected a JSON object such as {\"length\": 50}")
+        raise ValueError('task_options: expected a JSON object such as {"length": 50}')
     return value
 
 
@@ -40,8 +40,12 @@ def _options(text: str) -> dict[str, Any]:
 async def create_session_from_upload(
     settings: SettingsDep,
     store: StoreDep,
-    params_file: Annotated[UploadFile | None, File(description=".npz, .safetensors or .json")] = None,
-    sequence_file: Annotated[UploadFile | None, File(description="CSV: x… and target… columns")] = None,
+    params_file: Annotated[
+        UploadFile | None, File(description=".npz, .safetensors or .json")
+    ] = None,
+    sequence_file: Annotated[
+        UploadFile | None, File(description="CSV: x… and target… columns")
+    ] = None,
     layout: Annotated[str, Form(description="auto, notation, pytorch or keras")] = "auto",
     cell: Annotated[Cell, Form()] = "lstm",
     variant: Annotated[str, Form(max_length=100, description="'auto': from the names")] = "auto",
@@ -54,11 +58,24 @@ async def create_session_from_upload(
     truncate: Annotated[int | None, Form(ge=1)] = None,
 ) -> dict[str, Any]:
     """Make a session from uploaded parameters (any layout) and/or a CSV sequence."""
-    cfg = UploadConfig(cell, variant, hidden_size, loss, seed, task, _options(task_options),
-                       n_inputs, truncate, layout)
+    cfg = UploadConfig(
+        cell,
+        variant,
+        hidden_size,
+        loss,
+        seed,
+        task,
+        _options(task_options),
+        n_inputs,
+        truncate,
+        layout,
+    )
     params = None
     if params_file is not None:
-        params = (params_file.filename or "", await read_upload(params_file, "params_file", settings))
+        params = (
+            params_file.filename or "",
+            await read_upload(params_file, "params_file", settings),
+        )
     csv_text = None
     if sequence_file is not None:
         raw = await read_upload(sequence_file, "sequence_file", settings)

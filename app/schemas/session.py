@@ -50,10 +50,19 @@ class SessionCreate(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"cell": "lstm", "variant": "vanilla", "hidden_size": 8, "seed": 0,
-                 "task": {"name": "sine", "options": {"length": 30}}},
-                {"cell": "rnn", "hidden_size": 3, "loss": "mse",
-                 "sequence": {"inputs": [[0.0], [1.0], [0.5]], "targets": [None, [1.0], [0.5]]}},
+                {
+                    "cell": "lstm",
+                    "variant": "vanilla",
+                    "hidden_size": 8,
+                    "seed": 0,
+                    "task": {"name": "sine", "options": {"length": 30}},
+                },
+                {
+                    "cell": "rnn",
+                    "hidden_size": 3,
+                    "loss": "mse",
+                    "sequence": {"inputs": [[0.0], [1.0], [0.5]], "targets": [None, [1.0], [0.5]]},
+                },
             ]
         }
     )
@@ -149,4 +158,3 @@ class ResetRequest(RequestModel):
 
     reinit: Bool = False
     seed: Seed | None = None
-

@@ -14,8 +14,9 @@ from app.schemas.common import (
     RequestModel,
 )
 
-Rate = Annotated[float, Field(strict=True, gt=0, le=10_000, allow_inf_nan=False,
-                                description="frames/s")]
+Rate = Annotated[
+    float, Field(strict=True, gt=0, le=10_000, allow_inf_nan=False, description="frames/s")
+]
 
 
 class StepForwardCmd(RequestModel):
@@ -84,12 +85,30 @@ class GetStateCmd(RequestModel):
 
 
 Command = Annotated[
-    StepForwardCmd | StepBackCmd | PlayCmd | PauseCmd | StopCmd | SpeedCmd | SeekCmd
-    | RunBackwardCmd | TrainCmd | ResetCmd | GetStateCmd,
+    StepForwardCmd
+    | StepBackCmd
+    | PlayCmd
+    | PauseCmd
+    | StopCmd
+    | SpeedCmd
+    | SeekCmd
+    | RunBackwardCmd
+    | TrainCmd
+    | ResetCmd
+    | GetStateCmd,
     Field(discriminator="cmd"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 COMMAND_NAMES = (
-    "step_forward", "step_back", "play", "pause", "stop", "speed", "seek", "run_backward",
-    "train", "reset", "get_state",
+    "step_forward",
+    "step_back",
+    "play",
+    "pause",
+    "stop",
+    "speed",
+    "seek",
+    "run_backward",
+    "train",
+    "reset",
+    "get_state",
 )

@@ -23,8 +23,13 @@ TargetEntry = Vector | Int | None
 
 _RNN_EXAMPLE: dict[str, Any] = {
     "cell": "rnn",
-    "params": {"U": [[0.5], [-0.3]], "W": [[0.1, 0.2], [0.0, 0.4]], "b": [0.0, 0.1],
-               "V": [[1.0, -1.0]], "c": [0.0]},
+    "params": {
+        "U": [[0.5], [-0.3]],
+        "W": [[0.1, 0.2], [0.0, 0.4]],
+        "b": [0.0, 0.1],
+        "V": [[1.0, -1.0]],
+        "c": [0.0],
+    },
     "inputs": [[1.0], [0.5], [-0.5]],
     "targets": [None, [0.2], [0.1]],
     "loss": "mse",
@@ -33,10 +38,20 @@ _LSTM_EXAMPLE: dict[str, Any] = {
     "cell": "lstm",
     "variant": "NP",
     "params": {
-        "W_z": [[0.5]], "W_i": [[0.4]], "W_f": [[0.3]], "W_o": [[0.2]],
-        "R_z": [[0.1]], "R_i": [[0.1]], "R_f": [[0.1]], "R_o": [[0.1]],
-        "b_z": [0.0], "b_i": [0.0], "b_f": [1.0], "b_o": [0.0],
-        "V": [[1.0]], "b_V": [0.0],
+        "W_z": [[0.5]],
+        "W_i": [[0.4]],
+        "W_f": [[0.3]],
+        "W_o": [[0.2]],
+        "R_z": [[0.1]],
+        "R_i": [[0.1]],
+        "R_f": [[0.1]],
+        "R_o": [[0.1]],
+        "b_z": [0.0],
+        "b_i": [0.0],
+        "b_f": [1.0],
+        "b_o": [0.0],
+        "V": [[1.0]],
+        "b_V": [0.0],
     },
     "inputs": [[1.0], [0.0]],
     "targets": [[0.5], [0.2]],
@@ -76,4 +91,3 @@ class TraceResponse(BaseModel):
     initial_state_grads: dict[str, OutVector]
     loss: OutNumber
     nonfinite: bool | None = None
-

@@ -17,7 +17,9 @@ class TrainRequest(RequestModel):
     """Updates to run now (≤ max_train_updates_per_call) and how; the optimiser state is kept."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"updates": 20, "optimizer": "adam", "learning_rate": 0.01}]}
+        json_schema_extra={
+            "examples": [{"updates": 20, "optimizer": "adam", "learning_rate": 0.01}]
+        }
     )
 
     updates: Int = Field(10, ge=1)

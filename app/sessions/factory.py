@@ -67,8 +67,16 @@ def session_from_config(body: SessionCreate, settings: Settings) -> Session:
     init = body.init.model_dump()
     params = prefixed("init", lambda: init_params(spec, body.seed, **init))
     return Session(
-        id=new_session_id(), spec=spec, params=params, task=task, seed=body.seed, init=init,
-        source="config", task_options=options, truncate=body.truncate, clip=body.clip,
+        id=new_session_id(),
+        spec=spec,
+        params=params,
+        task=task,
+        seed=body.seed,
+        init=init,
+        source="config",
+        task_options=options,
+        truncate=body.truncate,
+        clip=body.clip,
         clip_threshold=body.clip_threshold,
     )
 
@@ -78,7 +86,9 @@ def task_from_name(name: str, options: dict[str, Any], seed: int) -> TaskData:
     if name not in TASKS:
         raise ValueError(f"task.name: unknown {name!r}; known tasks: {', '.join(TASKS)}")
     # JSON has one number type: 50.0 means the integer option 50.
-    whole = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in options.items()}
+    whole = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in options.items()
+    }
     options.clear()
     options.update(whole)
     try:
@@ -96,11 +106,14 @@ def task_from_name(name: str, options: dict[str, Any], seed: int) -> TaskData:
 
 def sequence_task(seq: SequenceIn, loss: str, settings: Settings) -> TaskData:
     """Wrap a sequence given as JSON into a TaskData (null targets: no target at that step)."""
-    check_limit("sequence.inputs", len(seq.inputs), "max_sequence_length",
-                settings.max_sequence_length)
+    check_limit(
+        "sequence.inputs", len(seq.inputs), "max_sequence_length", settings.max_sequence_length
+    )
     T = len(seq.inputs)
     if len(seq.targets) != T:
-        raise ValueError(f"sequence.targets: expected {T} entries (one per step), got {len(seq.targets)}")
+        raise ValueError(
+            f"sequence.targets: expected {T} entries (one per step), got {len(seq.targets)}"
+        )
     if loss == "cross_entropy":
         check_class_labels(seq.targets, seq.n_classes, settings)
         labels = []
@@ -133,8 +146,11 @@ def describe(session: Session) -> dict[str, Any]:
         "cell": spec.cell,
         "variant": spec.variant.key,
         "structure": spec.variant.structure(),
-        "sizes": {"input_size": spec.input_size, "hidden_size": spec.hidden_size,
-                  "output_size": spec.output_size},
+        "sizes": {
+            "input_size": spec.input_size,
+            "hidden_size": spec.hidden_size,
+            "output_size": spec.output_size,
+        },
         "loss": spec.loss,
         "seed": session.seed,
         "T": session.T,
@@ -146,9 +162,13 @@ def describe(session: Session) -> dict[str, Any]:
         "forward_keys": list(session.runner.comp.forward_arrays()),
         "backward_keys": backward_keys(spec),
         "task": {
-            "name": task.name, "task_type": task.task_type, "description": task.description,
-            "input_names": task.input_names, "output_names": task.output_names,
-            "options": session.task_options, "extra": task.extra,
+            "name": task.name,
+            "task_type": task.task_type,
+            "description": task.description,
+            "input_names": task.input_names,
+            "output_names": task.output_names,
+            "options": session.task_options,
+            "extra": task.extra,
         },
         "training": {
             "updates": session.train_updates,

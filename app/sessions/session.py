@@ -30,8 +30,12 @@ CONNECTIVITY_BUDGET = 4e9
 def train_config(body: Any) -> TrainConfig:
     """TrainConfig from a TrainRequest or the stream's train command."""
     return TrainConfig(
-        optimizer=body.optimizer, learning_rate=body.learning_rate, momentum=body.momentum,
-        clip=body.clip, clip_threshold=body.clip_threshold, truncate=body.truncate,
+        optimizer=body.optimizer,
+        learning_rate=body.learning_rate,
+        momentum=body.momentum,
+        clip=body.clip,
+        clip_threshold=body.clip_threshold,
+        truncate=body.truncate,
     )
 
 
@@ -71,8 +75,9 @@ class Session:
         self.targets: Targets = make_targets(
             self.task.loss_targets, self.spec.loss, self.task.length, self.spec.output_size
         )
-        self.runner = Runner(self.spec, self.params, self.task.inputs, self.targets,
-                             truncate=self.truncate)
+        self.runner = Runner(
+            self.spec, self.params, self.task.inputs, self.targets, truncate=self.truncate
+        )
 
     # ----------------------------------------------------------------- state
     @property
@@ -82,16 +87,21 @@ class Session:
     def cursors(self) -> dict[str, Any]:
         r = self.runner
         return {
-            "T": r.T, "forward_t": r.forward_t, "computed_forward": r.computed_forward,
-            "backward_t": r.backward_t, "computed_backward": r.computed_backward,
-            "forward_done": r.forward_done, "backward_done": r.backward_done,
+            "T": r.T,
+            "forward_t": r.forward_t,
+            "computed_forward": r.computed_forward,
+            "backward_t": r.backward_t,
+            "computed_backward": r.computed_backward,
+            "forward_done": r.forward_done,
+            "backward_done": r.backward_done,
         }
 
     def rebuild_runner(self, keep_cursor: bool = True) -> None:
         """A new Runner on the current params; the forward cursor is recomputed up to where it was."""
         shown = self.runner.forward_t
-        self.runner = Runner(self.spec, self.params, self.task.inputs, self.targets,
-                             truncate=self.truncate)
+        self.runner = Runner(
+            self.spec, self.params, self.task.inputs, self.targets, truncate=self.truncate
+        )
         if keep_cursor and shown > 0:
             with np.errstate(all="ignore"):
                 self.runner.seek(shown - 1, "forward")

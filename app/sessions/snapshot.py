@@ -38,24 +38,37 @@ def meta(session: Session) -> dict[str, Any]:
     spec, task, trainer = session.spec, session.task, session.trainer
     opt_state = trainer.optimizer.state_dict() if trainer else None
     return {
-        "format": FORMAT, "version": VERSION,
+        "format": FORMAT,
+        "version": VERSION,
         "config": {
-            "cell": spec.cell, "variant": spec.variant.key, "input_size": spec.input_size,
-            "hidden_size": spec.hidden_size, "output_size": spec.output_size, "loss": spec.loss,
-            "seed": session.seed, "init": session.init, "truncate": session.truncate,
-            "clip": session.clip, "clip_threshold": session.clip_threshold,
+            "cell": spec.cell,
+            "variant": spec.variant.key,
+            "input_size": spec.input_size,
+            "hidden_size": spec.hidden_size,
+            "output_size": spec.output_size,
+            "loss": spec.loss,
+            "seed": session.seed,
+            "init": session.init,
+            "truncate": session.truncate,
+            "clip": session.clip,
+            "clip_threshold": session.clip_threshold,
             "task_options": session.task_options,
         },
         "task": {
-            "name": task.name, "task_type": task.task_type, "description": task.description,
-            "input_names": task.input_names, "output_names": task.output_names,
+            "name": task.name,
+            "task_type": task.task_type,
+            "description": task.description,
+            "input_names": task.input_names,
+            "output_names": task.output_names,
             "extra": task.extra,
         },
         "training": {
-            "updates": session.train_updates, "diverged": session.diverged,
+            "updates": session.train_updates,
+            "diverged": session.diverged,
             "config": vars(trainer.config) if trainer else None,
             "optimizer": {k: v for k, v in opt_state.items() if k not in _OPT_ARRAYS}
-            if opt_state else None,
+            if opt_state
+            else None,
         },
         "cursors": {"forward_t": session.runner.forward_t},
     }
@@ -152,8 +165,15 @@ def _read_npz(data: bytes, settings: Settings) -> tuple[dict[str, Any], dict[str
                 for item in zf.infolist():
                     if item.filename != "meta.json":
                         out.writestr(item.filename, zf.read(item))  # sizes: checked below
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, NotImplementedError,
-            zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:
         raise ValueError(f"snapshot: unreadable archive ({type(exc).__name__})") from None
     limits = Limits(max_bytes=settings.max_upload_bytes, max_arrays=_MAX_ARRAYS)
     named = read_arrays(rest.getvalue(), "npz", limits, _shape_check(settings))
@@ -163,13 +183,19 @@ def _read_npz(data: bytes, settings: Settings) -> tuple[dict[str, Any], dict[str
 
 
 def _shape_check(settings: Settings) -> Any:
-    longest = max(settings.max_sequence_length, settings.max_hidden_size,
-                  settings.max_input_size, settings.max_output_size)
+    longest = max(
+        settings.max_sequence_length,
+        settings.max_hidden_size,
+        settings.max_input_size,
+        settings.max_output_size,
+    )
 
     def check(name: str, shape: tuple[int, ...]) -> None:
         check_name(name)
         if len(shape) not in (1, 2) or max(shape, default=0) > longest:
-            raise ValueError(f"arrays.{name}: shape {shape} is not a 1-D or 2-D array within limits")
+            raise ValueError(
+                f"arrays.{name}: shape {shape} is not a 1-D or 2-D array within limits"
+            )
 
     return check
 
@@ -182,22 +208,36 @@ def build(m: dict[str, Any], named: dict[str, np.ndarray], settings: Settings) -
     if inputs is None or inputs.ndim != 2:
         raise ValueError("arrays.sequence.inputs: missing or not T×D")
     sizes = (_int(cfg, "input_size"), _int(cfg, "hidden_size"), _int(cfg, "output_size"))
-    check_sizes(settings, (*sizes, inputs.shape[0]), ("config.input_size", "config.hidden_size",
-                                                      "config.output_size", "arrays.sequence.inputs"))
+    check_sizes(
+        settings,
+        (*sizes, inputs.shape[0]),
+        ("config.input_size", "config.hidden_size", "config.output_size", "arrays.sequence.inputs"),
+    )
     spec = make_spec(str(cfg.get("cell")), str(cfg.get("variant")), sizes, str(cfg.get("loss")))
     labels = named.get("sequence.labels")
     task = TaskData(
-        name=str(task_m.get("name", "restored")), task_type=str(task_m.get("task_type")),
-        inputs=inputs, targets=named.get("sequence.targets"),
-        labels=None if labels is None else _labels(labels), loss=spec.loss,
-        input_names=_names(task_m, "input_names"), output_names=_names(task_m, "output_names"),
-        description=str(task_m.get("description", ""))[:500], extra=_dict(task_m, "extra"),
+        name=str(task_m.get("name", "restored")),
+        task_type=str(task_m.get("task_type")),
+        inputs=inputs,
+        targets=named.get("sequence.targets"),
+        labels=None if labels is None else _labels(labels),
+        loss=spec.loss,
+        input_names=_names(task_m, "input_names"),
+        output_names=_names(task_m, "output_names"),
+        description=str(task_m.get("description", ""))[:500],
+        extra=_dict(task_m, "extra"),
     )
-    params = {k[len("params."):]: v for k, v in named.items() if k.startswith("params.")}
+    params = {k[len("params.") :]: v for k, v in named.items() if k.startswith("params.")}
     truncate = cfg.get("truncate")
     session = Session(
-        id=new_session_id(), spec=spec, params=params, task=task, seed=_int(cfg, "seed", 0),
-        init=_dict(cfg, "init"), source="restore", task_options=_dict(cfg, "task_options"),
+        id=new_session_id(),
+        spec=spec,
+        params=params,
+        task=task,
+        seed=_int(cfg, "seed", 0),
+        init=_dict(cfg, "init"),
+        source="restore",
+        task_options=_dict(cfg, "task_options"),
         truncate=truncate if isinstance(truncate, int) else None,
         clip=cfg.get("clip") if cfg.get("clip") in ("norm", "value") else None,
         clip_threshold=float(cfg.get("clip_threshold", 5.0)),
@@ -217,9 +257,10 @@ def _restore_training(session: Session, training: dict[str, Any], named: dict) -
     state: dict[str, Any] = dict(opt)
     for part in _OPT_ARRAYS:
         prefix = f"optimizer.{part}."
-        state[part] = {k[len(prefix):]: v for k, v in named.items() if k.startswith(prefix)}
-    trainer = session.start_training(TrainConfig(**{k: config[k] for k in vars(TrainConfig())
-                                                    if k in config}))
+        state[part] = {k[len(prefix) :]: v for k, v in named.items() if k.startswith(prefix)}
+    trainer = session.start_training(
+        TrainConfig(**{k: config[k] for k in vars(TrainConfig()) if k in config})
+    )
     trainer.optimizer = optimizer_from_state(state)
     trainer.updates = session.train_updates = _int(training, "updates", 0)
     session.diverged = bool(training.get("diverged", False))
@@ -252,4 +293,3 @@ def _names(m: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 100 for v in value):
         raise ValueError(f"task.{key}: expected a list of short strings")
     return value
-

@@ -50,7 +50,9 @@ class SessionStore:
         self.prune()
         session = self._sessions.get(session_id)
         if session is None:
-            raise NotFoundError(f"session {session_id[:64]!r} not found (unknown, deleted or expired)")
+            raise NotFoundError(
+                f"session {session_id[:64]!r} not found (unknown, deleted or expired)"
+            )
         self.touch(session)
         return session
 
@@ -63,7 +65,9 @@ class SessionStore:
     def delete(self, session_id: str) -> None:
         session = self._sessions.pop(session_id, None)
         if session is None:
-            raise NotFoundError(f"session {session_id[:64]!r} not found (unknown, deleted or expired)")
+            raise NotFoundError(
+                f"session {session_id[:64]!r} not found (unknown, deleted or expired)"
+            )
         session.closed = True
 
     def prune(self) -> int:

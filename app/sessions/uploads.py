@@ -52,21 +52,32 @@ def params_format(filename: str) -> str:
 
 
 def session_from_upload(
-    cfg: UploadConfig, params_file: tuple[str, bytes] | None, csv_text: str | None,
+    cfg: UploadConfig,
+    params_file: tuple[str, bytes] | None,
+    csv_text: str | None,
     settings: Settings,
 ) -> Session:
     """Sequence first (CSV or task), then the params (file or fresh), checked against each other."""
     if csv_text is not None:
         loss = cfg.loss or "mse"
-        task = prefixed("sequence_file", lambda: parse_csv(
-            csv_text, cfg.n_inputs, loss=loss, max_rows=settings.max_sequence_length,
-            max_columns=settings.max_input_size + settings.max_output_size))
+        task = prefixed(
+            "sequence_file",
+            lambda: parse_csv(
+                csv_text,
+                cfg.n_inputs,
+                loss=loss,
+                max_rows=settings.max_sequence_length,
+                max_columns=settings.max_input_size + settings.max_output_size,
+            ),
+        )
         options: dict[str, Any] = {}
     else:
         options = dict(cfg.task_options)
         task = task_from_name(cfg.task, options, cfg.seed)
         if cfg.loss is not None and cfg.loss != task.loss:
-            raise ValueError(f"loss: the {cfg.task} task is trained with {task.loss}, not {cfg.loss}")
+            raise ValueError(
+                f"loss: the {cfg.task} task is trained with {task.loss}, not {cfg.loss}"
+            )
     if params_file is None:
         hidden = cfg.hidden_size or TASKS.get(cfg.task, TASKS["sine"]).hidden_size
         sizes = (task.input_size, hidden, task.output_size, task.length)
@@ -79,8 +90,15 @@ def session_from_upload(
         source = "upload"
         check_sizes(settings, (spec.input_size, spec.hidden_size, spec.output_size, task.length))
     return Session(
-        id=new_session_id(), spec=spec, params=params, task=task, seed=cfg.seed, init={},
-        source=source, task_options=options, truncate=cfg.truncate,
+        id=new_session_id(),
+        spec=spec,
+        params=params,
+        task=task,
+        seed=cfg.seed,
+        init={},
+        source=source,
+        task_options=options,
+        truncate=cfg.truncate,
     )
 
 
@@ -89,8 +107,12 @@ def _uploaded_params(
 ) -> tuple[ModelSpec, dict[str, np.ndarray]]:
     name, data = params_file
     fmt = params_format(name)
-    limits = Limits(settings.max_input_size, settings.max_hidden_size, settings.max_output_size,
-                    max_bytes=settings.max_upload_bytes)
+    limits = Limits(
+        settings.max_input_size,
+        settings.max_hidden_size,
+        settings.max_output_size,
+        max_bytes=settings.max_upload_bytes,
+    )
     if cfg.layout not in LAYOUTS:
         raise ValueError(f"layout: expected one of {LAYOUTS}, got {cfg.layout!r}")
     layout = cfg.layout
@@ -132,8 +154,9 @@ def _guess_layout(arrays: dict[str, np.ndarray]) -> str:
     return "notation"
 
 
-def _import(layout: str, cell: str, arrays: dict[str, np.ndarray], task: TaskData,
-            limits: Limits) -> Any:
+def _import(
+    layout: str, cell: str, arrays: dict[str, np.ndarray], task: TaskData, limits: Limits
+) -> Any:
     if layout == "pytorch":
         return from_pytorch(arrays, cell, task.output_size, limits)
     if cell != "lstm":
@@ -141,8 +164,9 @@ def _import(layout: str, cell: str, arrays: dict[str, np.ndarray], task: TaskDat
     named: dict[str, np.ndarray] = {}
     for key, value in arrays.items():
         base = key.split("/")[-1].split(":")[0]
-        named[f"dense_{base}" if "dense" in key.lower() and not base.startswith("dense_")
-              else base] = value
+        named[
+            f"dense_{base}" if "dense" in key.lower() and not base.startswith("dense_") else base
+        ] = value
     known = ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")
     unknown = [k for k in named if k not in known]
     if unknown:
@@ -152,11 +176,15 @@ def _import(layout: str, cell: str, arrays: dict[str, np.ndarray], task: TaskDat
 
 def _match_task(spec: ModelSpec, task: TaskData) -> None:
     if spec.input_size != task.input_size:
-        raise ValueError(f"params_file: input size D = {spec.input_size}, but the sequence has "
-                         f"{task.input_size} inputs per step")
+        raise ValueError(
+            f"params_file: input size D = {spec.input_size}, but the sequence has "
+            f"{task.input_size} inputs per step"
+        )
     if spec.output_size != task.output_size:
-        raise ValueError(f"params_file: output size O = {spec.output_size}, but the sequence has "
-                         f"{task.output_size} outputs")
+        raise ValueError(
+            f"params_file: output size O = {spec.output_size}, but the sequence has "
+            f"{task.output_size} outputs"
+        )
 
 
 def guess_variant(keys: set[str]) -> str:

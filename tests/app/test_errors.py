@@ -27,8 +27,9 @@ def crashing_client(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def test_read_unexpected_error_is_short_500(crashing_client: TestClient,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_read_unexpected_error_is_short_500(
+    crashing_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     response = crashing_client.get("/boom")
     assert response.status_code == 500
     assert response.json() == {"detail": "internal server error"}
@@ -39,14 +40,21 @@ def test_read_unexpected_error_is_short_500(crashing_client: TestClient,
 def test_read_value_error_is_422_with_field(crashing_client: TestClient) -> None:
     response = crashing_client.get("/engine-error")
     assert response.status_code == 422
-    assert response.json() == {"detail": [{
-        "loc": ["body", "hidden_size"], "msg": "hidden_size: expected a positive integer, got 0",
-        "type": "value_error"}]}
+    assert response.json() == {
+        "detail": [
+            {
+                "loc": ["body", "hidden_size"],
+                "msg": "hidden_size: expected a positive integer, got 0",
+                "type": "value_error",
+            }
+        ]
+    }
 
 
 def test_create_session_malformed_json_is_422(client: TestClient) -> None:
-    response = client.post(f"{API}/sessions", content=b"{not json",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        f"{API}/sessions", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
 

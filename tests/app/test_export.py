@@ -46,10 +46,16 @@ def test_export_params_pytorch_for_np_lstm(client: TestClient) -> None:
     response = client.get(f"{API}/sessions/{sid}/export/params", params={"format": "pytorch"})
     assert response.status_code == 200
     torch = _load_npz(response.content)
-    assert set(torch) == {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-                          "linear.weight", "linear.bias"}
+    assert set(torch) == {
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "linear.weight",
+        "linear.bias",
+    }
     H = 3
-    np.testing.assert_array_equal(torch["weight_ih_l0"][2 * H:3 * H], params["W_z"])
+    np.testing.assert_array_equal(torch["weight_ih_l0"][2 * H : 3 * H], params["W_z"])
     np.testing.assert_array_equal(torch["weight_hh_l0"][:H], params["R_i"])
 
 
@@ -85,9 +91,13 @@ def test_export_trace_unknown_key_is_422(client: TestClient, sid: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "npz"])
 def test_restore_session_from_snapshot_round_trip(client: TestClient, fmt: str) -> None:
-    sid = create_session(client, task={"name": "copy", "options": {"delay": 2}}, hidden_size=3)["id"]
-    client.post(f"{API}/sessions/{sid}/train", json={"updates": 3, "optimizer": "sgd",
-                                                      "momentum": 0.5, "learning_rate": 0.1})
+    sid = create_session(client, task={"name": "copy", "options": {"delay": 2}}, hidden_size=3)[
+        "id"
+    ]
+    client.post(
+        f"{API}/sessions/{sid}/train",
+        json={"updates": 3, "optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.1},
+    )
     client.post(f"{API}/sessions/{sid}/forward", json={"steps": 2})
     snap = client.get(f"{API}/sessions/{sid}/snapshot", params={"format": fmt})
     assert snap.status_code == 200
@@ -101,17 +111,27 @@ def test_restore_session_from_snapshot_round_trip(client: TestClient, fmt: str) 
     assert new["training"]["updates"] == 3 and new["training"]["optimizer"] == "sgd"
     assert _params(client, new["id"]) == _params(client, sid)
     # the optimiser state came along: the next update is the same in both sessions
-    a = client.post(f"{API}/sessions/{sid}/train", json={"updates": 1, "optimizer": "sgd",
-                                                          "momentum": 0.5, "learning_rate": 0.1})
-    b = client.post(f"{API}/sessions/{new['id']}/train", json={
-        "updates": 1, "optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.1})
+    a = client.post(
+        f"{API}/sessions/{sid}/train",
+        json={"updates": 1, "optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.1},
+    )
+    b = client.post(
+        f"{API}/sessions/{new['id']}/train",
+        json={"updates": 1, "optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.1},
+    )
     assert a.json()["loss"] == b.json()["loss"]
 
 
 def test_restore_session_bad_files_are_422(client: TestClient) -> None:
-    for content in (b"{}", b"not json", b"PK\x03\x04garbage", json.dumps(
-            {"format": "lstm-explorer-session", "version": 1, "arrays": {"x": [1]}}).encode(),
-            b'{"arrays": {}, "x": NaN}'):
+    for content in (
+        b"{}",
+        b"not json",
+        b"PK\x03\x04garbage",
+        json.dumps(
+            {"format": "lstm-explorer-session", "version": 1, "arrays": {"x": [1]}}
+        ).encode(),
+        b'{"arrays": {}, "x": NaN}',
+    ):
         response = client.post(f"{API}/sessions/restore", files={"file": ("s.json", content)})
         assert response.status_code == 422, content
 
@@ -125,34 +145,46 @@ def test_restore_session_too_large_is_413(make_client: Any) -> None:
 
 def _torch_state(D: int = 1, H: int = 3, O: int = 1, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {"lstm.weight_ih_l0": rng.standard_normal((4 * H, D)),
-            "lstm.weight_hh_l0": rng.standard_normal((4 * H, H)),
-            "lstm.bias_ih_l0": rng.standard_normal(4 * H),
-            "lstm.bias_hh_l0": rng.standard_normal(4 * H),
-            "fc.weight": rng.standard_normal((O, H)), "fc.bias": rng.standard_normal(O)}
+    return {
+        "lstm.weight_ih_l0": rng.standard_normal((4 * H, D)),
+        "lstm.weight_hh_l0": rng.standard_normal((4 * H, H)),
+        "lstm.bias_ih_l0": rng.standard_normal(4 * H),
+        "lstm.bias_hh_l0": rng.standard_normal(4 * H),
+        "fc.weight": rng.standard_normal((O, H)),
+        "fc.bias": rng.standard_normal(O),
+    }
 
 
 def test_create_session_from_upload_pytorch_npz(client: TestClient) -> None:
     state = _torch_state()
-    response = client.post(f"{API}/sessions/upload",
-                           files={"params_file": ("model.npz", _npz(state))})
+    response = client.post(
+        f"{API}/sessions/upload", files={"params_file": ("model.npz", _npz(state))}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["variant"] == "NP" and body["source"] == "upload"
     params = _params(client, body["id"])
     np.testing.assert_array_equal(params["W_z"], state["lstm.weight_ih_l0"][6:9])
-    np.testing.assert_allclose(params["b_f"], state["lstm.bias_ih_l0"][3:6]
-                               + state["lstm.bias_hh_l0"][3:6])
+    np.testing.assert_allclose(
+        params["b_f"], state["lstm.bias_ih_l0"][3:6] + state["lstm.bias_hh_l0"][3:6]
+    )
     np.testing.assert_array_equal(params["V"], state["fc.weight"])
 
 
 def test_create_session_from_upload_pytorch_rnn_safetensors(client: TestClient) -> None:
     rng = np.random.default_rng(1)
-    state = {"weight_ih_l0": rng.standard_normal((4, 1)), "weight_hh_l0": rng.standard_normal((4, 4)),
-             "bias_ih_l0": np.zeros(4), "bias_hh_l0": np.ones(4)}
+    state = {
+        "weight_ih_l0": rng.standard_normal((4, 1)),
+        "weight_hh_l0": rng.standard_normal((4, 4)),
+        "bias_ih_l0": np.zeros(4),
+        "bias_hh_l0": np.ones(4),
+    }
     data = bytes(safetensors.numpy.save(state))
-    response = client.post(f"{API}/sessions/upload", data={"cell": "rnn"},
-                           files={"params_file": ("rnn.safetensors", data)})
+    response = client.post(
+        f"{API}/sessions/upload",
+        data={"cell": "rnn"},
+        files={"params_file": ("rnn.safetensors", data)},
+    )
     assert response.status_code == 201, response.text
     params = _params(client, response.json()["id"])
     assert params["b"] == [1.0] * 4 and np.array(params["V"]).shape == (1, 4)
@@ -160,11 +192,16 @@ def test_create_session_from_upload_pytorch_rnn_safetensors(client: TestClient) 
 
 def test_create_session_from_upload_keras(client: TestClient) -> None:
     rng = np.random.default_rng(2)
-    weights = {"lstm/kernel:0": rng.standard_normal((1, 8)),
-               "lstm/recurrent_kernel:0": rng.standard_normal((2, 8)),
-               "lstm/bias:0": rng.standard_normal(8),
-               "dense/kernel:0": rng.standard_normal((2, 1)), "dense/bias:0": np.zeros(1)}
-    response = client.post(f"{API}/sessions/upload", files={"params_file": ("k.npz", _npz(weights))})
+    weights = {
+        "lstm/kernel:0": rng.standard_normal((1, 8)),
+        "lstm/recurrent_kernel:0": rng.standard_normal((2, 8)),
+        "lstm/bias:0": rng.standard_normal(8),
+        "dense/kernel:0": rng.standard_normal((2, 1)),
+        "dense/bias:0": np.zeros(1),
+    }
+    response = client.post(
+        f"{API}/sessions/upload", files={"params_file": ("k.npz", _npz(weights))}
+    )
     assert response.status_code == 201, response.text
     params = _params(client, response.json()["id"])
     np.testing.assert_array_equal(params["W_z"], weights["lstm/kernel:0"][:, 4:6].T)
@@ -185,8 +222,9 @@ def test_create_session_from_upload_ambiguous_variant_is_422(client: TestClient)
     response = client.post(f"{API}/sessions/upload", files={"params_file": ("p.npz", data)})
     assert response.status_code == 422
     assert "NFG and CIFG" in detail_text(response)
-    response = client.post(f"{API}/sessions/upload", data={"variant": "CIFG"},
-                           files={"params_file": ("p.npz", data)})
+    response = client.post(
+        f"{API}/sessions/upload", data={"variant": "CIFG"}, files={"params_file": ("p.npz", data)}
+    )
     assert response.status_code == 201
 
 
@@ -206,16 +244,20 @@ def test_create_session_from_upload_bad_file_is_422(client: TestClient) -> None:
 
 def test_create_session_from_upload_over_hidden_limit(make_client: Any) -> None:
     client = make_client(max_hidden_size=2)
-    response = client.post(f"{API}/sessions/upload",
-                           files={"params_file": ("m.npz", _npz(_torch_state(H=3)))})
+    response = client.post(
+        f"{API}/sessions/upload", files={"params_file": ("m.npz", _npz(_torch_state(H=3)))}
+    )
     assert response.status_code == 422
     assert "1..2" in detail_text(response)
 
 
 def test_create_session_from_upload_csv(client: TestClient) -> None:
     csv = "x1,x2,target\n0,1,0.5\n1,0,\n0.5,0.5,1\n"
-    response = client.post(f"{API}/sessions/upload", data={"hidden_size": "2", "cell": "rnn"},
-                           files={"sequence_file": ("s.csv", csv.encode())})
+    response = client.post(
+        f"{API}/sessions/upload",
+        data={"hidden_size": "2", "cell": "rnn"},
+        files={"sequence_file": ("s.csv", csv.encode())},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["T"] == 3 and body["task"]["input_names"] == ["x1", "x2"]
@@ -226,8 +268,9 @@ def test_create_session_from_upload_csv(client: TestClient) -> None:
 
 def test_create_session_from_upload_csv_errors_name_row(client: TestClient) -> None:
     csv = "x1,target\n0,1\nabc,2\n"
-    response = client.post(f"{API}/sessions/upload",
-                           files={"sequence_file": ("s.csv", csv.encode())})
+    response = client.post(
+        f"{API}/sessions/upload", files={"sequence_file": ("s.csv", csv.encode())}
+    )
     assert response.status_code == 422
     assert "csv row 3" in detail_text(response)
     assert response.json()["detail"][0]["loc"][1] == "sequence_file"
@@ -235,7 +278,8 @@ def test_create_session_from_upload_csv_errors_name_row(client: TestClient) -> N
 
 def test_create_session_from_upload_too_large_is_413(make_client: Any) -> None:
     client = make_client(max_upload_bytes=50)
-    response = client.post(f"{API}/sessions/upload",
-                           files={"params_file": ("m.npz", _npz(_torch_state()))})
+    response = client.post(
+        f"{API}/sessions/upload", files={"params_file": ("m.npz", _npz(_torch_state()))}
+    )
     assert response.status_code == 413
     assert "params_file" in response.json()["detail"]

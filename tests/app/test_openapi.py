@@ -16,15 +16,26 @@ from app.main import create_app
 from app.settings import Settings
 
 # Small limits keep every generated model tiny, so a case costs milliseconds.
-LIMITS = {"max_hidden_size": 8, "max_input_size": 8, "max_output_size": 8,
-          "max_sequence_length": 20, "max_sessions": 20, "max_train_updates_per_call": 5,
-          "max_upload_bytes": 200_000, "max_request_bytes": 400_000}
-CONFIG = SchemathesisConfig.from_dict({
-    "checks": {
-        "enabled": True,
-        "positive_data_acceptance": {"expected-statuses": ["2xx", "404", "409", "413", "422", "429"]},
-    },
-})
+LIMITS = {
+    "max_hidden_size": 8,
+    "max_input_size": 8,
+    "max_output_size": 8,
+    "max_sequence_length": 20,
+    "max_sessions": 20,
+    "max_train_updates_per_call": 5,
+    "max_upload_bytes": 200_000,
+    "max_request_bytes": 400_000,
+}
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "enabled": True,
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "404", "409", "413", "422", "429"]
+            },
+        },
+    }
+)
 
 app = create_app(Settings(**LIMITS))  # type: ignore[arg-type]
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
@@ -32,14 +43,18 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
 def test_read_openapi_documents_every_route() -> None:
     paths = TestClient(app).get("/openapi.json").json()["paths"]
-    assert {"/api/v1/trace", "/api/v1/sessions", "/api/v1/sessions/{session_id}",
-            "/api/v1/sessions/{session_id}/train", "/api/v1/sessions/restore",
-            "/api/v1/sessions/{session_id}/export/trace"} <= set(paths)
+    assert {
+        "/api/v1/trace",
+        "/api/v1/sessions",
+        "/api/v1/sessions/{session_id}",
+        "/api/v1/sessions/{session_id}/train",
+        "/api/v1/sessions/restore",
+        "/api/v1/sessions/{session_id}/export/trace",
+    } <= set(paths)
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_openapi(case: Any) -> None:
     case.call_and_validate()
 
@@ -48,16 +63,16 @@ _client = TestClient(app)
 
 
 def _live_session() -> str:
-    response = _client.post("/api/v1/sessions", json={"hidden_size": 2,
-                                                      "task": {"name": "sine",
-                                                               "options": {"length": 8}}})
+    response = _client.post(
+        "/api/v1/sessions",
+        json={"hidden_size": 2, "task": {"name": "sine", "options": {"length": 8}}},
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
 @schema.include(path_regex=r"\{session_id\}").exclude(method="DELETE").parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_openapi_on_live_session(case: Any) -> None:
     case.path_parameters = {**(case.path_parameters or {}), "session_id": _live_session()}
     case.call_and_validate()

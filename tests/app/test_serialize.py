@@ -9,15 +9,27 @@ from engine.runner import BackwardFrame, ForwardFrame
 
 
 def _forward(c: list[float]) -> ForwardFrame:
-    return ForwardFrame(t=0, T=2, values={"x": np.array([1.0]), "c": np.array(c)}, target=None,
-                        loss_t=None, loss_so_far=0.0, saturation=0.5)
+    return ForwardFrame(
+        t=0,
+        T=2,
+        values={"x": np.array([1.0]), "c": np.array(c)},
+        target=None,
+        loss_t=None,
+        loss_so_far=0.0,
+        saturation=0.5,
+    )
 
 
 def test_forward_frame_finite_has_no_flag() -> None:
     frame = serialize.forward_frame(_forward([0.5, -0.5]))
-    assert frame == {"type": "forward", "t": 0, "T": 2,
-                     "values": {"x": [1.0], "c": [0.5, -0.5], "target": None},
-                     "loss_t": None, "saturation": 0.5}
+    assert frame == {
+        "type": "forward",
+        "t": 0,
+        "T": 2,
+        "values": {"x": [1.0], "c": [0.5, -0.5], "target": None},
+        "loss_t": None,
+        "saturation": 0.5,
+    }
 
 
 def test_forward_frame_nonfinite_is_null_and_flagged() -> None:
@@ -29,8 +41,15 @@ def test_forward_frame_nonfinite_is_null_and_flagged() -> None:
 
 
 def test_backward_frame_grads_only_when_asked() -> None:
-    frame = BackwardFrame(t=1, T=2, deltas={"dy": np.array([0.1])}, norms={"dy": float("inf")},
-                          grads={"dW": np.ones((1, 1))}, step_grads=None, grad_norm=1.0)
+    frame = BackwardFrame(
+        t=1,
+        T=2,
+        deltas={"dy": np.array([0.1])},
+        norms={"dy": float("inf")},
+        grads={"dW": np.ones((1, 1))},
+        step_grads=None,
+        grad_norm=1.0,
+    )
     plain = serialize.backward_frame(frame)
     assert "grads" not in plain and plain["nonfinite"] is True
     assert json.loads(serialize.dumps_text(plain))["norms"]["dy"] is None

@@ -60,8 +60,9 @@ def test_create_session_unknown_task_is_422(client: TestClient) -> None:
 
 
 def test_create_session_bad_task_option_names_it(client: TestClient) -> None:
-    response = client.post(f"{API}/sessions", json={"task": {"name": "sine",
-                                                             "options": {"period": 0.5}}})
+    response = client.post(
+        f"{API}/sessions", json={"task": {"name": "sine", "options": {"period": 0.5}}}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "task", "options", "period"]
 
@@ -118,8 +119,9 @@ def test_read_session_unknown_is_404(client: TestClient) -> None:
 
 
 def test_update_session_truncate_and_clip(client: TestClient, sid: str) -> None:
-    response = client.patch(f"{API}/sessions/{sid}", json={"truncate": 2, "clip": "value",
-                                                           "clip_threshold": 1.5})
+    response = client.patch(
+        f"{API}/sessions/{sid}", json={"truncate": 2, "clip": "value", "clip_threshold": 1.5}
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["truncate"], body["clip"], body["clip_threshold"]) == (2, "value", 1.5)
@@ -144,7 +146,7 @@ def test_read_presets_lists_tasks_variants_limits(client: TestClient) -> None:
     body = response.json()
     assert [t["name"] for t in body["tasks"]] == list(TASKS)
     sine = body["tasks"][0]
-    assert {"name": "length", "default": 50.0} .items() <= sine["options"][0].items()
+    assert {"name": "length", "default": 50.0}.items() <= sine["options"][0].items()
     assert [v["key"] for v in body["variants"]] == list(VARIANT_DESCRIPTIONS)
     assert all(v["description"] for v in body["variants"])
     assert body["limits"]["max_hidden_size"] == 512

@@ -10,10 +10,36 @@ from engine.sequence import run_trace
 from engine.spec import ModelSpec
 from tests.app.conftest import API, create_session, detail_text
 
-LSTM_VALUES = {"x", "y_prev", "c_prev", "z_bar", "z", "i_bar", "i", "f_bar", "f", "c", "o_bar",
-               "o", "y", "v", "y_hat", "target"}
-LSTM_DELTAS = {"dv", "dy", "do_bar", "dc", "df_bar", "di_bar", "dz_bar", "dx", "dy_from_next",
-               "dc_from_next"}
+LSTM_VALUES = {
+    "x",
+    "y_prev",
+    "c_prev",
+    "z_bar",
+    "z",
+    "i_bar",
+    "i",
+    "f_bar",
+    "f",
+    "c",
+    "o_bar",
+    "o",
+    "y",
+    "v",
+    "y_hat",
+    "target",
+}
+LSTM_DELTAS = {
+    "dv",
+    "dy",
+    "do_bar",
+    "dc",
+    "df_bar",
+    "di_bar",
+    "dz_bar",
+    "dx",
+    "dy_from_next",
+    "dc_from_next",
+}
 
 
 def _post(client: TestClient, sid: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -86,8 +112,12 @@ def test_step_backward_from_end_matches_engine(client: TestClient, sid: str) -> 
     assert "grads" not in rest["frames"][0]
     trace = client.get(f"{API}/sessions/{sid}/trace").json()
     params = client.get(f"{API}/sessions/{sid}/params").json()["params"]
-    want = run_trace(ModelSpec("lstm", 1, 3, 1), {k: np.array(v) for k, v in params.items()},
-                     np.array(trace["forward"]["x"]), _targets(client, sid))
+    want = run_trace(
+        ModelSpec("lstm", 1, 3, 1),
+        {k: np.array(v) for k, v in params.items()},
+        np.array(trace["forward"]["x"]),
+        _targets(client, sid),
+    )
     np.testing.assert_allclose(trace["backward"]["dc"], want.backward["dc"], rtol=1e-12)
     np.testing.assert_allclose(rest["frames"][-1]["deltas"]["dx"], want.backward["dx"][0])
 

@@ -23,8 +23,13 @@ class Clock:
 def _session(name: str) -> Session:
     task = make_task("sine", 0, length=3)
     spec = ModelSpec("rnn", 1, 2, 1)
-    params = {"U": np.ones((2, 1)), "W": np.eye(2), "b": np.zeros(2), "V": np.ones((1, 2)),
-              "c": np.zeros(1)}
+    params = {
+        "U": np.ones((2, 1)),
+        "W": np.eye(2),
+        "b": np.zeros(2),
+        "V": np.ones((1, 2)),
+        "c": np.zeros(1),
+    }
     return Session(id=name, spec=spec, params=params, task=task, seed=0, init={})
 
 

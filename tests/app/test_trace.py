@@ -18,8 +18,16 @@ CASES = [("lstm", v) for v in ("vanilla", "NP", "NIG", "NFG", "NOG", "CIFG", "FG
 CASES += [("rnn", "vanilla")]
 
 
-def _request(cell: str, variant: str, loss: str = "mse", T: int = 5, D: int = 2, H: int = 3,
-             O: int = 2, seed: int = 0) -> tuple[ModelSpec, dict[str, Any]]:
+def _request(
+    cell: str,
+    variant: str,
+    loss: str = "mse",
+    T: int = 5,
+    D: int = 2,
+    H: int = 3,
+    O: int = 2,
+    seed: int = 0,
+) -> tuple[ModelSpec, dict[str, Any]]:
     spec = ModelSpec(cell, D, H, O, Variant.parse(variant), loss)
     rng = np.random.default_rng(seed)
     params = init_params(spec, seed)
@@ -30,8 +38,14 @@ def _request(cell: str, variant: str, loss: str = "mse", T: int = 5, D: int = 2,
     else:
         targets = [int(k) for k in rng.integers(0, O, size=T)]
         targets[0] = None
-    body = {"cell": cell, "variant": variant, "params": {k: v.tolist() for k, v in params.items()},
-            "inputs": inputs.tolist(), "targets": targets, "loss": loss}
+    body = {
+        "cell": cell,
+        "variant": variant,
+        "params": {k: v.tolist() for k, v in params.items()},
+        "inputs": inputs.tolist(),
+        "targets": targets,
+        "loss": loss,
+    }
     return spec, body
 
 
@@ -75,11 +89,13 @@ def test_create_trace_cross_entropy_labels_and_initial_state(client: TestClient)
     response = client.post(f"{API}/trace", json=body)
     assert response.status_code == 200, response.text
     params = {k: np.array(v) for k, v in body["params"].items()}
-    want = run_trace(spec, params, np.array(body["inputs"]), body["targets"],
-                     body["initial_state"], truncate=2)
+    want = run_trace(
+        spec, params, np.array(body["inputs"]), body["targets"], body["initial_state"], truncate=2
+    )
     assert response.json()["loss"] == pytest.approx(want.loss)
-    np.testing.assert_allclose(response.json()["initial_state_grads"]["c"],
-                               want.initial_state_grads["c"])
+    np.testing.assert_allclose(
+        response.json()["initial_state_grads"]["c"], want.initial_state_grads["c"]
+    )
 
 
 def test_create_trace_rnn_forward_keys(client: TestClient) -> None:
@@ -94,8 +110,9 @@ def test_create_trace_nan_literal_is_422(client: TestClient) -> None:
     _, body = _request("rnn", "vanilla")
     raw = json.dumps(body).replace('"inputs": [[', '"inputs": [[NaN, ', 1)
     for bad in (raw, raw.replace("NaN", "Infinity"), raw.replace("NaN", "-Infinity")):
-        response = client.post(f"{API}/trace", content=bad,
-                               headers={"content-type": "application/json"})
+        response = client.post(
+            f"{API}/trace", content=bad, headers={"content-type": "application/json"}
+        )
         assert response.status_code == 422, bad[:80]
         assert "not a number JSON allows" in detail_text(response)
 

@@ -18,8 +18,14 @@ def test_train_session_returns_metrics_and_lowers_loss(client: TestClient, sid: 
     body = _train(client, sid, updates=30, learning_rate=0.05)
     assert [m["update"] for m in body["metrics"]] == list(range(1, 31))
     first = body["metrics"][0]
-    assert set(first) == {"update", "loss", "grad_norm", "grad_norm_after_clip", "clipped",
-                          "diverged"}
+    assert set(first) == {
+        "update",
+        "loss",
+        "grad_norm",
+        "grad_norm_after_clip",
+        "clipped",
+        "diverged",
+    }
     assert body["loss"] < first["loss"] and body["diverged"] is False
     assert body["updates_total"] == 30
     again = _train(client, sid, updates=2)
@@ -58,8 +64,13 @@ def test_train_session_divergence_is_reported_not_500(client: TestClient, sid: s
     # still usable: step, and reset with fresh parameters
     assert client.post(f"{API}/sessions/{sid}/forward").status_code == 200
     reset = client.post(f"{API}/sessions/{sid}/reset", json={"reinit": True}).json()
-    assert reset["training"] == {"updates": 0, "optimizer": None, "learning_rate": None,
-                                 "diverged": False, "last_loss": None}
+    assert reset["training"] == {
+        "updates": 0,
+        "optimizer": None,
+        "learning_rate": None,
+        "diverged": False,
+        "last_loss": None,
+    }
     assert _train(client, sid, updates=2)["diverged"] is False
 
 
@@ -69,7 +80,8 @@ def test_train_session_over_update_limit_is_422(make_client: Any) -> None:
     response = client.post(f"{API}/sessions/{sid}/train", json={"updates": 6})
     assert response.status_code == 422
     assert "updates" in detail_text(response) and "max_train_updates_per_call=5" in detail_text(
-        response)
+        response
+    )
 
 
 def test_train_session_bad_learning_rate_is_422(client: TestClient, sid: str) -> None:

@@ -308,8 +308,9 @@ def test_targets_from_an_array_equal_targets_from_lists(loss: str) -> None:
     else:
         arr = rng.integers(-1, 3, size=7)
         rows = [None if v < 0 else int(v) for v in arr]
-    fast, slow = make_targets(arr, loss, 7, 3 if loss == "cross_entropy" else 2), make_targets(
-        rows, loss, 7, 3 if loss == "cross_entropy" else 2
+    fast, slow = (
+        make_targets(arr, loss, 7, 3 if loss == "cross_entropy" else 2),
+        make_targets(rows, loss, 7, 3 if loss == "cross_entropy" else 2),
     )
     assert np.array_equal(fast.mask, slow.mask)
     for name in ("values", "labels"):
