@@ -1,8 +1,8 @@
 """ASGI middleware that refuses request bodies over max_request_bytes with 413."""
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.asgi_json import send_json_error
 
 
 class _BodyTooLarge(Exception):
@@ -63,19 +63,7 @@ class BodySizeLimitMiddleware:
 
     async def _send_413(self, send: Send) -> None:
         detail = f"request body exceeds max_request_bytes={self.max_bytes} bytes"
-        body = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json_error(send, 413, detail, ((b"connection", b"close"),))
 
 
 def _content_length(scope: Scope) -> int | None:

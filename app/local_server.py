@@ -131,3 +131,16 @@ def uvicorn_process(
     """`uvicorn_server()` yielding only the base URL (http://127.0.0.1:PORT)."""
     with uvicorn_server(env=env, port=port, output=output) as server:
         yield server.base_url
+
+
+# How tests and benchmarks drive Debian's chromium against the local server: headless, and
+# quiet on the network (this machine refuses every outside connection).
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.asgi_json import send_json_error
 from app.settings import Settings
 
 CLOSE_FORBIDDEN = 4403
@@ -144,18 +144,7 @@ async def _forbidden(send: Send, origin: str) -> None:
         f"origin: {origin[:100]!r} may not change anything here; "
         "add it to cors_origins (LSTM_EXPLORER_CORS_ORIGINS) to allow it"
     )
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, 403, detail)
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:

@@ -23,20 +23,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from app.local_server import uvicorn_process
+from app.local_server import CHROMIUM_ARGS, uvicorn_process
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 HIDDEN = (8, 32, 128)
 VIEWPORTS = {"1920x1080": (1920, 1080), "1280x800": (1280, 800)}
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TARGET = 60.0
 
 # Counters now, read in the page: stats of the render loop and the stream.

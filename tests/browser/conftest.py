@@ -14,21 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
-from app.local_server import uvicorn_process
+from app.local_server import CHROMIUM_ARGS, uvicorn_process
 from tests.browser.page_log import PageLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"
 CHROMIUM_MISSING = "chromium not found: apt-get install chromium (Debian) to run browser tests"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

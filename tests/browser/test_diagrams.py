@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.explorer import js_fmt  # svg_kit.fmt and the page's fmtNum agree
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -54,27 +55,6 @@ POINT_ON_PATH_JS = """(sel) => {
   const m = p.getScreenCTM();
   return [pt.x * m.a + pt.y * m.c + m.e, pt.x * m.b + pt.y * m.d + m.f];
 }"""
-
-
-def js_fmt(v: float | None) -> str:
-    """Python twin of svg_kit.fmt: 3 significant digits, real minus sign, JS exponent style."""
-    if v is None or math.isnan(v):
-        return "n/a"
-    if math.isinf(v):
-        return "∞" if v > 0 else f"{MINUS}∞"
-    a = abs(v)
-    if a == 0 or 1e-3 <= a < 1e4:
-        s = format(v, "#.3g")  # like toPrecision(3): keeps trailing zeros
-        if "e" in s:
-            mantissa, exp = s.split("e")
-            s = f"{mantissa.rstrip('.')}e{int(exp)}"
-        else:
-            s = s.rstrip(".")
-    else:
-        mantissa, exp = f"{v:.2e}".split("e")
-        s = f"{mantissa}e{int(exp)}"
-    s = s.replace("e-", f"e{MINUS}")
-    return MINUS + s[1:] if s.startswith("-") else s
 
 
 def open_harness(page: Page, live_server: str, **state: Any) -> None:
