@@ -12,7 +12,7 @@ INSTALL_INPUTS := pyproject.toml $(wildcard app/__init__.py engine/__init__.py)
 .PHONY: help serve test lint format bench fixtures vendor
 
 help:
-	@echo "make serve     run the app at http://127.0.0.1:8000"
+	@echo "make serve     run the app at http://127.0.0.1:8000 (HOST=... PORT=... WORKERS=...)"
 	@echo "make test      ruff check, then the whole test suite"
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make format    ruff format and ruff's safe fixes"
@@ -34,12 +34,19 @@ $(VENV)/.stamp-test: $(INSTALL_INPUTS) | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.stamp-run  # the test extras include the runtime install
 
+# `make serve HOST=0.0.0.0 PORT=8080 WORKERS=2`; without them LSTM_EXPLORER_HOST, _PORT and
+# _WORKERS (or their defaults) apply. Only values given on make's command line count: a HOST
+# variable of the shell must not move the server.
+cli_arg = $(if $(filter command line,$(origin $(1))),--$(2) $($(1)))
 serve: $(VENV)/.stamp-run
-	$(BIN)/lstm-explorer serve --host 127.0.0.1 --port 8000
+	$(BIN)/lstm-explorer serve $(call cli_arg,HOST,host) $(call cli_arg,PORT,port) $(call cli_arg,WORKERS,workers)
 
+# One pytest-xdist worker per core, each with its own server and browser; `make test
+# TEST_WORKERS=0` runs everything in one process (easier to debug).
+TEST_WORKERS ?= auto
 test: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .

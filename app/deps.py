@@ -6,6 +6,7 @@ from fastapi import Depends, Path, Request
 from fastapi.templating import Jinja2Templates
 
 from app.sessions import Session, SessionStore
+from app.sessions.clients import client_address
 from app.settings import Settings
 
 
@@ -22,13 +23,21 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 
 def get_store(request: Request) -> SessionStore:
-    """The app's session store."""
+    """The app's session store (in memory, or Redis shared by every worker)."""
     store: SessionStore = request.app.state.sessions
     return store
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[SessionStore, Depends(get_store)]
+
+
+def get_client(request: Request, settings: SettingsDep) -> str:
+    """The client address the request's new sessions count against (max_sessions_per_client)."""
+    return client_address(request, settings)
+
+
+ClientDep = Annotated[str, Depends(get_client)]
 
 
 async def get_session(
@@ -38,8 +47,9 @@ async def get_session(
     """The session named in the path; 404 if unknown, deleted or expired.
 
     async so that it runs on the event loop: the store is never touched from a worker thread.
+    Hold `session.lock` while using it: with Redis that also brings it up to date.
     """
-    return store.get(session_id)
+    return await store.get(session_id)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

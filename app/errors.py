@@ -1,11 +1,13 @@
-"""Errors as JSON: engine ValueErrors and limits → 422 naming the field, crashes → a short 500."""
+"""Errors as JSON. A FieldError (bad input, located) → 422 with its loc; HTTP errors as raised;
+anything else is a bug → a short 500, its traceback logged and never sent."""
 
 from __future__ import annotations
 
 import json
 import logging
 import math
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,16 +15,14 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
-logger = logging.getLogger(__name__)
+from engine.errors import FieldError
 
-# "params.W_z: expected shape ..." → loc ("params", "W_z"); "targets[3]: ..." → ("targets", 3);
-# "sequence_file.csv row 3, column 1: ..." → ("sequence_file", "csv")
-_FIELD = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?=:|[ ,(][^:]*: )")
+logger = logging.getLogger(__name__)
 
 
 class ErrorPublic(BaseModel):
@@ -53,25 +53,28 @@ class TooLargeError(Exception):
     """An upload over max_upload_bytes: 413."""
 
 
-def field_loc(message: str, root: str = "body") -> list[str | int]:
-    """The field an engine message starts with, as a FastAPI-style loc."""
-    match = _FIELD.match(message)
-    if not match:
-        return [root]
-    loc: list[str | int] = [root]
-    for part in re.findall(r"[A-Za-z_]\w*|\[\d+\]", match.group(1)):
-        loc.append(int(part[1:-1]) if part.startswith("[") else part)
-    return loc
+class InvalidJSONError(ValueError):
+    """Text that is not strict JSON: malformed, NaN or ±Infinity, a float past float64, bytes
+    that are not UTF-8, nesting too deep. str() says why."""
 
 
-def unprocessable(message: str, root: str = "body") -> JSONResponse:
-    """A 422 in FastAPI's shape, for a message of the form 'field: what is wrong'."""
-    item = {"loc": field_loc(message, root), "msg": message, "type": "value_error"}
-    return JSONResponse(status_code=422, content={"detail": [item]})
+def field_item(exc: FieldError, root: str = "body") -> dict[str, Any]:
+    """One 422 item in FastAPI's shape: loc is `root` then the error's own loc."""
+    return {"loc": [root, *exc.loc], "msg": str(exc), "type": "value_error"}
 
 
-async def _value_error(request: Request, exc: Exception) -> JSONResponse:
-    return unprocessable(str(exc))
+@contextmanager
+def fields_in(root: str) -> Iterator[None]:
+    """FieldErrors raised inside are about the request's `root` ("query", "path"), not its body."""
+    try:
+        yield
+    except FieldError as exc:
+        raise RequestValidationError([field_item(exc, root)]) from None
+
+
+async def _field_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FieldError)
+    return JSONResponse(status_code=422, content={"detail": [field_item(exc)]})
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -117,7 +120,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    """A bug: the client learns only that it happened; the log gets the traceback."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(status_code=500, content={"detail": "internal server error"})
 
 
@@ -125,29 +129,41 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register every handler above on `app`."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ValueError, _value_error)
+    app.add_exception_handler(FieldError, _field_error)
+    # pydantic's ValidationError is a ValueError: one raised in the app (not of the request,
+    # that is a RequestValidationError) is data the server built wrong, a bug.
+    app.add_exception_handler(ValidationError, _unexpected)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(TooLargeError, _too_large)
     app.add_exception_handler(Exception, _unexpected)
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise InvalidJSONError(f"{name} is not a number JSON allows")
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
-        raise ValueError(f"{literal[:30]} is too large for a 64-bit float")
+        raise InvalidJSONError(f"{literal[:30]} is too large for a 64-bit float")
     return value
 
 
 def loads_strict(text: str | bytes) -> Any:
     """json.loads that refuses NaN, Infinity and -Infinity (Python's json accepts them), and
-    bytes that are not plain UTF-8 (a BOM, UTF-16: json.loads would guess the encoding)."""
-    if isinstance(text, bytes | bytearray):
-        text = bytes(text).decode("utf-8")
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    bytes that are not plain UTF-8 (a BOM, UTF-16: json.loads would guess the encoding).
+
+    Raises InvalidJSONError, caused by the json.JSONDecodeError where the syntax is wrong."""
+    try:
+        if isinstance(text, bytes | bytearray):
+            text = bytes(text).decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except InvalidJSONError:
+        raise
+    except RecursionError:
+        raise InvalidJSONError("nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise InvalidJSONError(str(exc)) from exc
 
 
 class StrictJSONRequest(StarletteRequest):
@@ -158,9 +174,10 @@ class StrictJSONRequest(StarletteRequest):
             body = await self.body()
             try:
                 self._json = loads_strict(body)
-            except ValueError as exc:
-                if isinstance(exc, json.JSONDecodeError):
-                    raise
+            except InvalidJSONError as exc:
+                # FastAPI answers a JSONDecodeError with its own 422 (type json_invalid)
+                if isinstance(exc.__cause__, json.JSONDecodeError):
+                    raise exc.__cause__ from None
                 raise json.JSONDecodeError(str(exc), body.decode(errors="replace"), 0) from None
         return self._json
 

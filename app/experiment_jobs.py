@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import NotFoundError
+from engine.errors import FieldError
 from engine.experiment import ExperimentConfig, ExperimentResult, RunResult, iter_experiment
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,13 @@ class ExperimentJob:
                     if self.abandoned()
                     else "stopped"  # the time budget ran out
                 )
-        # The thread boundary: whatever goes wrong is reported in the job, never lost in a log.
-        except Exception as exc:
+        # The thread boundary: whatever goes wrong is reported in the job, never lost. Bad input
+        # says what it is; anything else is a bug, its traceback in the log and not in the job.
+        except FieldError as exc:
+            status, error = "failed", str(exc)
+        except Exception:
             logger.exception("experiment %s failed", self.id)
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status, error = "failed", "internal error; the server log has the details"
         with self.lock:
             self.status, self.error, self.finished = status, error, time.monotonic()
 
@@ -136,6 +140,8 @@ class ExperimentJob:
             "variants": list(c.variants),
             "time_budget_seconds": c.time_budget_seconds,
             "sequence_length": self.sequence_length,
+            "batch_size": c.batch_size,
+            "match_parameters": c.match_parameters,
         }
 
 
@@ -154,6 +160,9 @@ def _run_public(run: RunResult, num: Any, points: int = CURVE_POINTS) -> dict[st
         "final_loss": num(run.final_loss),
         "diverged": run.diverged,
         "seconds": run.seconds,
+        "hidden_size": run.hidden_size,
+        "parameters": run.parameters,
+        "final_accuracy": None if run.final_accuracy is None else num(run.final_accuracy),
         "curve": [num(run.curve[k]) for k in picks],
         "curve_updates": [k + 1 for k in picks],
     }

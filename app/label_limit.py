@@ -10,18 +10,19 @@ from collections.abc import Sequence
 
 from app.limits import check_limit
 from app.settings import Settings
+from engine.errors import FieldError
 
 
 def check_class_labels(
     targets: Sequence[object], n_classes: int | None, settings: Settings
 ) -> None:
-    """ValueError naming the entry (or n_classes) and max_output_size when O would be too large."""
+    """FieldError naming the entry (or n_classes) and max_output_size when O would be too large."""
     limit = settings.max_output_size
     if n_classes is not None:
-        check_limit("sequence.n_classes", n_classes, "max_output_size", limit)
+        check_limit(("sequence", "n_classes"), n_classes, "max_output_size", limit)
     for t, entry in enumerate(targets):
         if isinstance(entry, int) and not isinstance(entry, bool) and entry >= limit:
-            raise ValueError(
-                f"sequence.targets[{t}]: label {entry} needs more than {limit} classes, the "
-                f"limit max_output_size={limit}"
+            raise FieldError(
+                ("sequence", "targets", t),
+                f"label {entry} needs more than {limit} classes, the limit max_output_size={limit}",
             )

@@ -4,10 +4,13 @@ Run with `lstm-explorer serve`, or `uvicorn --factory app.main:create_app`.
 """
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -17,7 +20,7 @@ from app.errors import install_error_handlers
 from app.hardening import install_hardening
 from app.routes import api_router
 from app.security import install_security
-from app.sessions import SessionStore
+from app.sessions import StoreUnavailableError, make_store
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,12 +33,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _require_dir(settings.templates_dir, "LSTM_EXPLORER_TEMPLATES_DIR")
 
     # docs_url=None: app/pages.py serves /docs from the vendored Swagger UI (no CDN); no ReDoc.
-    app = FastAPI(title="LSTM Explorer", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="LSTM Explorer",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
-    app.state.sessions = SessionStore(settings.max_sessions, settings.session_idle_seconds)
+    app.state.sessions = store = make_store(settings)
     app.state.streams = set()  # open WebSocket streams (app/streaming.py)
+    store.on_gone = lambda session_id: _close_streams(app, session_id)
     install_error_handlers(app)
+    app.add_exception_handler(StoreUnavailableError, _store_unavailable)
     install_hardening(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
@@ -53,6 +64,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     logger.info("LSTM Explorer %s: static files from %s", __version__, settings.static_dir)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The session store's background work (Redis: following deletions) runs while the app does."""
+    store = app.state.sessions
+    await store.start()
+    try:
+        yield
+    finally:
+        await store.close()
+
+
+def _close_streams(app: FastAPI, session_id: str) -> None:
+    for stream in list(app.state.streams):
+        if stream.session.id == session_id:
+            stream.session_gone()
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Redis down or silent: 503 with why, never a 500; the client may retry shortly."""
+    return JSONResponse(status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "2"})
 
 
 def _require_dir(path: Path, env_name: str) -> None:

@@ -79,6 +79,7 @@ def forward_frame(frame: ForwardFrame) -> dict[str, Any]:
             "values": values,
             "loss_t": nf.number(frame.loss_t),
             "saturation": frame.saturation,
+            **({} if frame.layer is None else {"layer": frame.layer}),
         }
     )
 
@@ -91,9 +92,12 @@ def backward_frame(frame: BackwardFrame, with_grads: bool = False) -> dict[str, 
         "t": frame.t,
         "T": frame.T,
         "deltas": nf.arrays(frame.deltas),
-        "norms": {k: nf.number(v) for k, v in frame.norms.items()},
+        "delta_norms": {k: nf.number(v) for k, v in frame.delta_norms.items()},
+        "cut_to_prev": frame.cut_to_prev,
         "grad_norm": nf.number(frame.grad_norm),
     }
+    if frame.layer is not None:  # a stacked model: the layer these errors are of
+        out["layer"] = frame.layer
     if with_grads and frame.grads is not None:
         out["grads"] = nf.arrays(frame.grads)
     return nf.mark(out)

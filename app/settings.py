@@ -20,19 +20,46 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
 
     max_hidden_size: PositiveInt = 512
+    max_num_layers: PositiveInt = 4  # stacked layers L of a session or a /trace request
     max_input_size: PositiveInt = 256
     max_output_size: PositiveInt = 256
     max_sequence_length: PositiveInt = 2000
     max_sessions: PositiveInt = 200
-    # Estimated memory one session may keep (app/memory_limit.py); all sessions together
-    # stay under max_sessions × max_session_bytes.
+    # Estimated memory one session may keep (app/memory_limit.py); all sessions of a worker
+    # together stay under max_total_session_bytes.
     max_session_bytes: PositiveInt = 256 * 1024 * 1024
     session_idle_seconds: PositiveInt = 1800
+    # One client address may keep this many sessions; past it its own least recently used one
+    # goes, so one client cannot evict a class. Students behind one NAT address share it: raise it there.
+    max_sessions_per_client: PositiveInt = 20
+    # Estimated bytes of all sessions one worker keeps in memory; past it the least recently
+    # used leave memory (with Redis their compact state stays there). None: a safe fraction of
+    # the machine's memory, read at start (app/sessions/budget.py).
+    max_total_session_bytes: PositiveInt | None = None
+    # Addresses of reverse proxies whose X-Forwarded-For names the real client; from anyone
+    # else the header is ignored (a client could claim any address with it).
+    trusted_proxies: list[str] = []
     max_request_bytes: PositiveInt = 8 * 1024 * 1024
     max_upload_bytes: PositiveInt = 8 * 1024 * 1024
     max_train_updates_per_call: PositiveInt = 1000
     max_ws_message_bytes: PositiveInt = 65536
     max_ws_commands_per_second: PositiveInt = 50
+
+    # Redis shared by every worker and machine, e.g. redis://127.0.0.1:6379/0; None keeps the
+    # sessions in this process's memory (one worker only).
+    redis_url: str | None = None
+    redis_key_prefix: str = "lstm-explorer"
+    # Socket timeouts: a Redis that does not answer gives a 503 after this, never a hang.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Connections one worker opens to Redis at most; past it requests wait (up to the timeout).
+    redis_max_connections: PositiveInt = 64
+    # A session's lock in Redis expires after this unless its holder renews it (a worker that
+    # died holding one blocks that session for at most this long).
+    redis_lock_seconds: float = Field(default=10.0, gt=0, le=600)
+    # How long a request waits for a session another worker is using, then 503.
+    redis_lock_wait_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Processes `lstm-explorer serve` starts; more than one needs redis_url.
+    workers: PositiveInt = 1
 
     # Empty means no CORS middleware at all: the page is served by this same origin.
     cors_origins: list[str] = []

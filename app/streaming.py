@@ -2,8 +2,10 @@
 
 Flow control: the producer computes a frame only after the previous one has been handed to the
 transport (each send is awaited), so a slow client gets fewer frames, never a growing buffer.
-Commands go through a bounded queue; the reader waits when it is full. Bad commands are answered
-with {"type": "error"} frames; the connection stays open.
+Commands go through a bounded queue; the reader waits when it is full. A bad command (a FieldError)
+is answered with an {"type": "error", "loc": [...], "detail": "..."} frame and the connection stays
+open; a bug is logged with its traceback and answered with a short error frame that says nothing
+of it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app import serialize
-from app.errors import loads_strict
+from app.errors import InvalidJSONError, NotFoundError, loads_strict
 from app.schemas.stream import COMMAND_ADAPTER, COMMAND_NAMES
-from app.sessions import Session, SessionStore
+from app.schemas.training import MetricsFramePublic, update_metrics
+from app.sessions import Session, SessionStore, StoreUnavailableError
+from app.sessions.fitting import plan_for
 from app.sessions.session import train_config
 from app.settings import Settings
+from engine.errors import FieldError
 from engine.training import Trainer
 
 logger = logging.getLogger(__name__)
@@ -34,29 +39,28 @@ logger = logging.getLogger(__name__)
 QUEUE_SIZE = 32
 INLINE_MAX_HIDDEN = 128  # steps of smaller models are computed on the event loop (cheaper)
 CLOSE_GONE = 4404
+CLOSE_TRY_AGAIN = 1013  # the session store does not answer; the page reconnects
 # What a send or receive raises once the client has gone.
 _GONE = (WebSocketDisconnect, OSError, RuntimeError)
 
 
-class _Error:
-    __slots__ = ("detail",)
+def command_error(exc: ValidationError) -> FieldError:
+    """The command's first bad field, e.g. rate: 'Input should be greater than 0'."""
+    err = exc.errors()[0]
+    if err["type"] == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", "?")
+        return FieldError(
+            "cmd", f"unknown command {str(tag)[:40]!r}; known: {', '.join(COMMAND_NAMES)}"
+        )
+    if err["type"] == "union_tag_not_found":
+        return FieldError("cmd", f"missing; known: {', '.join(COMMAND_NAMES)}")
+    loc = tuple(p if isinstance(p, int) else str(p)[:40] for p in err["loc"][1:])  # [0]: the tag
+    return FieldError(loc or ("message",), str(err["msg"]))
 
-    def __init__(self, detail: str) -> None:
-        self.detail = detail
 
-
-def command_error(exc: ValidationError) -> str:
-    """One line naming each bad field, e.g. 'rate: Input should be greater than 0'."""
-    parts = []
-    for err in exc.errors():
-        if err["type"] == "union_tag_invalid":
-            tag = err.get("ctx", {}).get("tag", "?")
-            return f"cmd: unknown command {str(tag)[:40]!r}; known: {', '.join(COMMAND_NAMES)}"
-        if err["type"] == "union_tag_not_found":
-            return f"cmd: missing; known: {', '.join(COMMAND_NAMES)}"
-        loc = ".".join(str(p) for p in err["loc"][1:]) or "message"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
+def error_frame(exc: FieldError) -> dict[str, Any]:
+    """What a bad command is answered with: where (loc) and what (detail, naming the field)."""
+    return {"type": "error", "loc": list(exc.loc), "detail": str(exc)}
 
 
 class Stream:
@@ -87,11 +91,24 @@ class Stream:
             await task()
         except _GONE:
             pass  # the client went away mid-send or mid-receive
+        except NotFoundError:  # deleted or evicted, maybe by another worker
+            await self._close(CLOSE_GONE, "session deleted or expired")
+        except StoreUnavailableError as exc:
+            await self._close(CLOSE_TRY_AGAIN, str(exc)[:120])
         except Exception:
             logger.exception("stream of session %s failed", self.session.id)
         finally:
             self.running -= 1
             scope.cancel()
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(*_GONE):
+            await self.ws.close(code, reason)
+
+    def session_gone(self) -> None:
+        """The store removed the session (here or on another worker): close with 4404."""
+        self.session.closed = True
+        self.wakeup.set()
 
     # ----------------------------------------------------------------- reader
     async def _read(self) -> None:
@@ -104,34 +121,35 @@ class Stream:
             size = len(raw.encode()) if raw is not None else len(message.get("bytes") or b"")
             if size > limit:
                 await self._put(
-                    _Error(f"message: {size} bytes exceed the limit max_ws_message_bytes={limit}")
+                    FieldError(
+                        "message", f"{size} bytes exceed the limit max_ws_message_bytes={limit}"
+                    )
                 )
             elif not self._allowed():
                 n = self.settings.max_ws_commands_per_second
                 await self._put(
-                    _Error(
-                        f"rate: more than {n} commands per second "
-                        f"(max_ws_commands_per_second={n}); command ignored"
+                    FieldError(
+                        "rate",
+                        f"more than {n} commands per second "
+                        f"(max_ws_commands_per_second={n}); command ignored",
                     )
                 )
             elif raw is None:
-                await self._put(_Error("message: expected a text frame holding JSON"))
+                await self._put(FieldError("message", "expected a text frame holding JSON"))
             else:
                 await self._put(self._parse(raw))
 
     def _parse(self, raw: str) -> Any:
         try:
             obj = loads_strict(raw)
-        except ValueError as exc:
-            return _Error(f"message: not valid JSON ({str(exc)[:80]})")
-        except RecursionError:
-            return _Error("message: nested too deeply")
+        except InvalidJSONError as exc:
+            return FieldError("message", f"not valid JSON ({str(exc)[:80]})")
         if not isinstance(obj, dict):
-            return _Error('message: expected a JSON object such as {"cmd": "play"}')
+            return FieldError("message", 'expected a JSON object such as {"cmd": "play"}')
         try:
             return COMMAND_ADAPTER.validate_python(obj)
         except ValidationError as exc:
-            return _Error(command_error(exc))
+            return command_error(exc)
 
     def _allowed(self) -> bool:
         now = time.monotonic()
@@ -186,8 +204,9 @@ class Stream:
             return await run_in_threadpool(fn, *args)
 
     async def send_state(self) -> None:
-        """The first frame of a connection: where the session stands."""
-        await self._send(self.state())
+        """The first frame of a connection: where the session stands (under its lock, which
+        brings a session another worker changed up to date)."""
+        await self._send(await self._compute(self.state))
 
     def state(self) -> dict[str, Any]:
         s = self.session
@@ -205,15 +224,15 @@ class Stream:
         await self._send({"type": "done", "what": what, "cursors": self.session.cursors()})
 
     async def _handle(self, cmd: Any) -> None:
-        if isinstance(cmd, _Error):
-            await self._send({"type": "error", "detail": cmd.detail})
+        if isinstance(cmd, FieldError):
+            await self._send(error_frame(cmd))
             return
         self.store.touch(self.session)
         try:
             await self._command(cmd)
-        except ValueError as exc:
-            await self._send({"type": "error", "detail": str(exc)})
-        except _GONE:
+        except FieldError as exc:
+            await self._send(error_frame(exc))
+        except (*_GONE, NotFoundError, StoreUnavailableError):
             raise
         except Exception:
             logger.exception("stream of session %s: command %s failed", self.session.id, cmd.cmd)
@@ -237,7 +256,8 @@ class Stream:
             self.rate = cmd.rate
         elif name == "train":
             await self._stop_training()
-            self.trainer = await self._compute(s.start_training, train_config(cmd))
+            plan = plan_for(s, cmd)
+            self.trainer = await self._compute(s.start_training, train_config(cmd), plan)
             self.train_left, self.frame_every, self.mode = cmd.updates, cmd.frame_every, "train"
         elif name in ("step_forward", "step_back"):
             result = await self._compute(s.forward if name == "step_forward" else s.back, 1)
@@ -268,24 +288,21 @@ class Stream:
             await self._send(result.frames[0])
 
     async def _train_tick(self) -> None:
-        s, trainer = self.session, self.trainer
-        assert trainer is not None
+        s = self.session
         async with s.lock:
-            m = await run_in_threadpool(s.train_update, trainer)
+            # The session's trainer, not necessarily the one this stream started: another request
+            # (maybe on another worker) may have trained or reset the session meanwhile.
+            trainer = self.trainer = s.trainer
+            m = None if trainer is None else await run_in_threadpool(s.train_update, trainer)
+            plan, last = s.fit_plan, m is not None and (m.diverged or self.train_left == 1)
+            due = m is not None and plan is not None and (last or plan.heldout_due(m.update))
+            heldout = await run_in_threadpool(s.measure_heldout) if due else None
+        if m is None:
+            await self._done("train")
+            return
         nf = serialize.NonFinite()
-        await self._send(
-            nf.mark(
-                {
-                    "type": "metrics",
-                    "update": m.update,
-                    "loss": nf.number(m.loss),
-                    "grad_norm": nf.number(m.grad_norm),
-                    "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
-                    "clipped": m.clipped,
-                    "diverged": m.diverged,
-                }
-            )
-        )
+        frame = MetricsFramePublic(**update_metrics(m, heldout, nf).model_dump())
+        await self._send(nf.mark(frame.model_dump(exclude={"nonfinite"})))
         if self.train_left is not None:
             self.train_left -= 1
         if m.diverged or self.train_left == 0:

@@ -11,6 +11,8 @@ from app.limits import check_sizes
 from app.schemas.trace import TraceRequest
 from app.sessions.factory import make_spec
 from app.settings import Settings
+from engine.errors import FieldError
+from engine.problem import Problem
 from engine.sequence import run_trace
 
 # Which parameter gives (H, D) and which (O, H), per cell.
@@ -23,31 +25,36 @@ def infer_sizes(cell: str, params: dict[str, Any]) -> tuple[int, int, int]:
     for key in (in_key, out_key):
         value = params.get(key)
         if value is None:
-            raise ValueError(f"params.{key}: missing; the {cell} needs it to know its sizes")
+            raise FieldError(("params", key), f"missing; the {cell} needs it to know its sizes")
         if not value or not isinstance(value[0], list) or not value[0]:
-            raise ValueError(f"params.{key}: expected a non-empty matrix (a list of rows)")
+            raise FieldError(("params", key), "expected a non-empty matrix (a list of rows)")
     h, d = len(params[in_key]), len(params[in_key][0])
     o = len(params[out_key])
     return d, h, o
 
 
-def _array(field: str, value: Any) -> np.ndarray:
+def _array(loc: tuple[str, ...], value: Any) -> np.ndarray:
     try:
         return np.asarray(value, dtype=np.float64)
-    except ValueError:
-        raise ValueError(f"{field}: not a rectangular array (rows of different lengths)") from None
+    except ValueError:  # numpy's: ragged rows
+        raise FieldError(loc, "not a rectangular array (rows of different lengths)") from None
 
 
 def run(body: TraceRequest, settings: Settings) -> dict[str, Any]:
     """The whole computation for one request, as a JSON-able dict (non-finite numbers flagged)."""
     d, h, o = infer_sizes(body.cell, body.params)
     T = len(body.inputs)
-    check_sizes(settings, (d, h, o, T), ("params", "params", "params", "inputs"))
-    spec = make_spec(body.cell, body.variant, (d, h, o), body.loss)
-    params = {k: _array(f"params.{k}", v) for k, v in body.params.items()}
-    inputs = _array("inputs", body.inputs)
+    in_key, out_key = _SIZE_KEYS[body.cell]  # where D, H and O come from
+    locs = (("params", in_key), ("params", in_key), ("params", out_key), ("inputs",))
+    check_sizes(settings, (d, h, o, T), locs, body.num_layers)
+    spec = make_spec(body.cell, body.variant, (d, h, o), body.loss, body.num_layers)
+    params = {k: _array(("params", k), v) for k, v in body.params.items()}
+    inputs = _array(("inputs",), body.inputs)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        result = run_trace(spec, params, inputs, body.targets, body.initial_state, body.truncate)
+        problem = Problem.build(
+            spec, params, inputs, body.targets, body.initial_state, body.truncate
+        )
+        result = run_trace(problem)
     nf = serialize.NonFinite()
     return nf.mark(
         {

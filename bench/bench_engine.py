@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.problem import Problem as EngineProblem
 from engine.readout import Targets, make_targets
 from engine.runner import Runner
 from engine.spec import ModelSpec, param_shapes
@@ -128,7 +129,7 @@ def timings(fns: list[Callable[[], object]], repeats: int, pause: bool) -> list[
 # ----------------------------------------------------------------- contenders
 def engine_forward(p: Problem) -> Callable[[], object]:
     def run() -> Runner:
-        runner = Runner(p.spec, p.params, p.inputs, p.parsed)
+        runner = Runner(EngineProblem.build(p.spec, p.params, p.inputs, p.parsed))
         runner.run_forward()
         return runner
 
@@ -137,7 +138,7 @@ def engine_forward(p: Problem) -> Callable[[], object]:
 
 def engine_forward_backward(p: Problem) -> Callable[[], object]:
     def run() -> dict[str, np.ndarray]:
-        runner = Runner(p.spec, p.params, p.inputs, p.parsed)
+        runner = Runner(EngineProblem.build(p.spec, p.params, p.inputs, p.parsed))
         runner.run_forward()
         runner.run_backward()
         return runner.grads()
@@ -195,7 +196,7 @@ def torch_cell_loop(p: Problem, dtype: torch.dtype) -> Callable[[], object]:
 
 def check_agreement(p: Problem) -> float:
     """Largest |Δ| between the engine's and torch float64's gradient of V (the mapping is right)."""
-    runner = Runner(p.spec, p.params, p.inputs, p.parsed)
+    runner = Runner(EngineProblem.build(p.spec, p.params, p.inputs, p.parsed))
     runner.run_forward()
     runner.run_backward()
     lstm, readout = torch_modules(p, torch.float64)
@@ -209,7 +210,7 @@ def check_agreement(p: Problem) -> float:
 def trace_memory(p: Problem) -> tuple[float, float, float]:
     """Bytes per stored step (trace arrays), total trace bytes, and tracemalloc's peak (bytes)."""
     tracemalloc.start()
-    runner = Runner(p.spec, p.params, p.inputs, p.parsed)
+    runner = Runner(EngineProblem.build(p.spec, p.params, p.inputs, p.parsed))
     runner.run_forward()
     runner.run_backward()
     grads = runner.grads()

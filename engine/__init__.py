@@ -1,5 +1,6 @@
 """NumPy engine of LSTM Explorer: Greff's LSTM and its variants, the simple RNN, BPTT traces."""
 
+from engine.problem import Problem
 from engine.runner import BackwardFrame, ForwardFrame, Runner
 from engine.sequence import TraceResult, run_trace
 from engine.spec import ModelSpec, param_shapes
@@ -10,6 +11,7 @@ __all__ = [
     "BackwardFrame",
     "ForwardFrame",
     "ModelSpec",
+    "Problem",
     "Runner",
     "TraceResult",
     "Variant",

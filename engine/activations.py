@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives, written in terms of outputs where cheaper."""
+"""Activation functions, the derivative of tanh from its output, softmax."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ import numpy as np
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function via tanh: never overflows, unlike 1 / (1 + exp(-x))."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
-    """σ'(x) = σ(x)(1 − σ(x)), given s = σ(x)."""
-    return s * (1.0 - s)
 
 
 def tanh_grad_from_output(t: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.errors import FieldError
+
 
 @dataclass(frozen=True)
 class ClipResult:
@@ -64,13 +66,13 @@ def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> ClipResult:
 
 def _arrays(grads: Mapping[str, np.ndarray]) -> list[np.ndarray]:
     if not isinstance(grads, Mapping):
-        raise ValueError("grads: expected a dict of named arrays")
+        raise FieldError("grads", "expected a dict of named arrays")
     out = []
     for key, g in grads.items():
         arr = np.asarray(g)
         if arr.dtype.kind not in "fiu" or arr.dtype == bool:
-            raise ValueError(
-                f"grads.{key}: expected an array of real numbers, got dtype {arr.dtype}"
+            raise FieldError(
+                ("grads", key), f"expected an array of real numbers, got dtype {arr.dtype}"
             )
         out.append(arr)
     return out
@@ -85,4 +87,4 @@ def _float(g: np.ndarray) -> np.ndarray:
 def _check_threshold(name: str, value: float) -> None:
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+        raise FieldError(name, f"expected a finite number > 0, got {value!r}")

@@ -1,7 +1,10 @@
 """The variants experiment of Greff et al., in small: train every variant on one task, same seeds.
 
-Each run trains on fresh sequences from the task generator (one per update, the same ones for every
-variant) and is scored on a fixed held-out set, so a variant cannot win by memorising one sequence.
+Each run trains on fresh sequences of the task (engine.batches: a minibatch per update from the
+generator or the training part of a data set, the same ones for every variant and seed) and is
+scored on a fixed held-out set, so a variant cannot win by memorising one sequence. With
+`match_parameters` every variant gets the hidden size whose parameter count is closest to the
+vanilla LSTM's at `hidden_size` (FGR's nine extra H×H matrices otherwise give it 2.6× as many).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.batches import MAX_BATCH_SIZE, TaskSampler, heldout_scores, targets_of
+from engine.errors import FieldError
 from engine.init import init_params
-from engine.readout import Targets, make_targets
-from engine.runner import Runner
-from engine.spec import ModelSpec
-from engine.tasks import TaskData, make_task
+from engine.problem import Problem
+from engine.spec import ModelSpec, param_shapes
+from engine.tasks import TaskData, resolve_options
 from engine.training import TrainConfig, Trainer
 from engine.variants import Variant
 
@@ -45,16 +49,20 @@ class ExperimentConfig:
     eval_sequences: int = 8
     variants: tuple[str, ...] = EXPERIMENT_VARIANTS
     time_budget_seconds: float = 120.0
+    batch_size: int = 1  # sequences per update, gradients averaged
+    match_parameters: bool = False  # per-variant H with about the vanilla LSTM's parameter count
 
     def __post_init__(self) -> None:
         if not self.seeds:
-            raise ValueError("seeds: at least one seed is needed")
+            raise FieldError("seeds", "at least one seed is needed")
         if self.updates < 1:
-            raise ValueError(f"updates: expected at least 1, got {self.updates}")
+            raise FieldError("updates", f"expected at least 1, got {self.updates}")
         if self.eval_sequences < 1:
-            raise ValueError(f"eval_sequences: expected at least 1, got {self.eval_sequences}")
+            raise FieldError("eval_sequences", f"expected at least 1, got {self.eval_sequences}")
         if self.time_budget_seconds <= 0:
-            raise ValueError("time_budget_seconds: expected a positive number")
+            raise FieldError("time_budget_seconds", "expected a positive number")
+        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise FieldError("batch_size", f"expected 1..{MAX_BATCH_SIZE}, got {self.batch_size}")
         for key in self.variants:
             Variant.parse(key)
 
@@ -70,6 +78,9 @@ class RunResult:
     curve: list[float]  # training loss per update
     diverged: bool
     seconds: float
+    hidden_size: int = 0
+    parameters: int = 0
+    final_accuracy: float | None = None  # cross-entropy tasks: held-out accuracy (reber: allowed)
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,8 @@ class ExperimentResult:
         return f"Median held-out loss, best first: {parts}{done}."
 
 
-def _targets(task: TaskData) -> Targets:
-    raw = task.labels if task.loss == "cross_entropy" else task.targets
-    return make_targets(raw, task.loss, task.inputs.shape[0], len(task.output_names))
+# The data of every run: the training draws and held-out set of this seed (not the init seeds).
+DATA_SEED = 10_000
 
 
 def _spec(task: TaskData, variant: str, hidden_size: int) -> ModelSpec:
@@ -118,15 +128,21 @@ def _spec(task: TaskData, variant: str, hidden_size: int) -> ModelSpec:
     )
 
 
-def _eval_loss(spec: ModelSpec, params: dict, tasks: list[TaskData]) -> float:
-    losses = []
-    with np.errstate(over="ignore", invalid="ignore"):
-        for task in tasks:
-            runner = Runner(spec, params, task.inputs, _targets(task))
-            runner.run_forward()
-            losses.append(runner.loss())
-    value = float(np.mean(losses))
-    return value if np.isfinite(value) else float("inf")
+def parameter_count(spec: ModelSpec) -> int:
+    return int(sum(np.prod(shape) for shape in param_shapes(spec).values()))
+
+
+def hidden_sizes(config: ExperimentConfig, task: TaskData) -> dict[str, int]:
+    """Each variant's H: config.hidden_size, or with match_parameters the H (1..4·hidden_size)
+    whose parameter count is closest to the vanilla LSTM's at config.hidden_size (ties: smaller)."""
+    if not config.match_parameters:
+        return {v: config.hidden_size for v in config.variants}
+    goal = parameter_count(_spec(task, "vanilla", config.hidden_size))
+    sizes = range(1, 4 * config.hidden_size + 1)
+    return {
+        v: min(sizes, key=lambda h: (abs(parameter_count(_spec(task, v, h)) - goal), h))
+        for v in config.variants
+    }
 
 
 def run_experiment(
@@ -149,11 +165,11 @@ def iter_experiment(
 ) -> Iterator[RunResult]:
     """Yield each run as it finishes, so callers can report progress."""
     started = time.perf_counter()
-    opts = dict(config.task_options)
-    train_data = [make_task(config.task, seed=10_000 + k, **opts) for k in range(config.updates)]
-    eval_data = [
-        make_task(config.task, seed=20_000 + k, **opts) for k in range(config.eval_sequences)
-    ]
+    options = resolve_options(config.task, **dict(config.task_options))
+    sampler = TaskSampler(config.task, options, DATA_SEED, config.eval_sequences)
+    train_data = [sampler.batch(k, config.batch_size) for k in range(config.updates)]
+    eval_data = sampler.heldout()
+    sizes = hidden_sizes(config, eval_data[0])
     train_cfg = TrainConfig(
         optimizer=config.optimizer,
         learning_rate=config.learning_rate,
@@ -166,36 +182,40 @@ def iter_experiment(
                 return
             if should_stop is not None and should_stop():
                 return
-            yield _train_one(config, variant, seed, train_data, eval_data, train_cfg)
+            yield _train_one(variant, sizes[variant], seed, train_data, eval_data, train_cfg)
 
 
 def _train_one(
-    config: ExperimentConfig,
     variant: str,
+    hidden_size: int,
     seed: int,
-    train_data: list[TaskData],
+    train_data: list[list[TaskData]],
     eval_data: list[TaskData],
     train_cfg: TrainConfig,
 ) -> RunResult:
     t0 = time.perf_counter()
-    spec = _spec(train_data[0], variant, config.hidden_size)
+    spec = _spec(eval_data[0], variant, hidden_size)
     params = init_params(spec, seed)
-    initial = _eval_loss(spec, params, eval_data)
-    trainer = Trainer(spec, params, train_data[0].inputs, _targets(train_data[0]), train_cfg)
+    initial, _ = heldout_scores(spec, params, eval_data)
+    first = train_data[0][0]
+    trainer = Trainer(Problem.build(spec, params, first.inputs, targets_of(first)), train_cfg)
     curve: list[float] = []
-    for task in train_data:
-        trainer.set_sequence(task.inputs, _targets(task))
+    for batch in train_data:
+        trainer.set_batch([(task.inputs, targets_of(task)) for task in batch])
         metrics = trainer.update()
         curve.append(metrics.loss if np.isfinite(metrics.loss) else float("inf"))
         if metrics.diverged:
             break
-    final = _eval_loss(spec, trainer.params, eval_data) if not trainer.diverged else float("inf")
+    final, accuracy = heldout_scores(spec, trainer.params, eval_data)
     return RunResult(
         variant=variant,
         seed=seed,
-        final_loss=final,
+        final_loss=float("inf") if trainer.diverged else final,
         initial_loss=initial,
         curve=curve,
         diverged=trainer.diverged,
         seconds=time.perf_counter() - t0,
+        hidden_size=hidden_size,
+        parameters=parameter_count(spec),
+        final_accuracy=None if trainer.diverged else accuracy,
     )

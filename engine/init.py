@@ -7,7 +7,8 @@ import zlib
 
 import numpy as np
 
-from engine.spec import ModelSpec, param_shapes
+from engine.errors import FieldError
+from engine.spec import ModelSpec, param_shapes, split_layer_key
 from engine.variants import FGR_KEYS
 
 SCHEMES = ("xavier", "uniform")
@@ -28,7 +29,7 @@ def init_params(
     out: dict[str, np.ndarray] = {}
     for key, shape in param_shapes(spec).items():
         rng = _stream(seed, key)
-        kind = _kind(spec, key)
+        kind = _kind(spec, split_layer_key(key)[0])
         if kind == "input":  # W_* (H×D), U (H×D), V (O×H)
             arr = _dense(rng, shape, scheme, h)
         elif kind == "recurrent":  # R_* (H×H), the RNN's W
@@ -43,7 +44,7 @@ def init_params(
             arr = rng.uniform(-bound, bound, size=shape)
         elif kind == "peephole":
             arr = rng.uniform(-peephole_scale, peephole_scale, size=shape)
-        elif key == "b_f":
+        elif split_layer_key(key)[0] == "b_f":
             # A positive forget bias keeps the cell open at the start (Gers et al. 2000).
             arr = np.full(shape, forget_bias)
         else:
@@ -92,15 +93,15 @@ def _check_options(
     seed: int, scheme: str, recurrent: str, forget_bias: float, peephole_scale: float
 ) -> None:
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+        raise FieldError("seed", f"expected a non-negative integer, got {seed!r}")
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme: expected one of {SCHEMES}, got {scheme!r}")
+        raise FieldError("scheme", f"expected one of {SCHEMES}, got {scheme!r}")
     if recurrent not in RECURRENT_SCHEMES:
-        raise ValueError(f"recurrent: expected one of {RECURRENT_SCHEMES}, got {recurrent!r}")
+        raise FieldError("recurrent", f"expected one of {RECURRENT_SCHEMES}, got {recurrent!r}")
     if not _is_real(forget_bias) or abs(forget_bias) > 100:
-        raise ValueError(f"forget_bias: expected a number in [-100, 100], got {forget_bias!r}")
+        raise FieldError("forget_bias", f"expected a number in [-100, 100], got {forget_bias!r}")
     if not _is_real(peephole_scale) or not 0 <= peephole_scale <= 10:
-        raise ValueError(f"peephole_scale: expected a number in [0, 10], got {peephole_scale!r}")
+        raise FieldError("peephole_scale", f"expected a number in [0, 10], got {peephole_scale!r}")
 
 
 def _is_real(value: object) -> bool:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.errors import FieldError
 from engine.io_checks import DEFAULT_LIMITS, Limits, check_name, float_array
-from engine.spec import ModelSpec, check_params
+from engine.spec import ModelSpec, check_params, layer_key
 from engine.variants import Variant
 
 TORCH_ORDER = ("i", "f", "z", "o")  # PyTorch rows and Keras columns, in our names
@@ -47,19 +48,19 @@ def from_pytorch(
 ) -> Imported:
     """nn.LSTM / nn.RNN weights (layer 0), plus an optional single nn.Linear readout (O × H)."""
     if cell not in ("lstm", "rnn"):
-        raise ValueError(f"cell: expected 'lstm' or 'rnn', got {cell!r}")
+        raise FieldError("cell", f"expected 'lstm' or 'rnn', got {cell!r}")
     if not isinstance(state_dict, Mapping) or not state_dict:
-        raise ValueError("state_dict: expected a non-empty dict of named arrays")
+        raise FieldError("state_dict", "expected a non-empty dict of named arrays")
     rec, linear = _split_torch_keys(state_dict)
     n_gates = 4 if cell == "lstm" else 1
     gh = "4H" if cell == "lstm" else "H"
     w_ih, w_hh = rec.get("weight_ih"), rec.get("weight_hh")
     if w_ih is None or w_hh is None:
-        raise ValueError(f"state_dict: needs weight_ih_l0 ({gh}, D) and weight_hh_l0 ({gh}, H)")
+        raise FieldError("state_dict", f"needs weight_ih_l0 ({gh}, D) and weight_hh_l0 ({gh}, H)")
     H = _matrix(w_hh, f"({gh}, H)")[1]
-    _bounded(f"hidden size H ({w_hh[0]}'s columns)", H, limits.max_hidden_size)
+    _bounded(w_hh[0], H, limits.max_hidden_size, "hidden size H (its columns)")
     D = _matrix(w_ih, f"({gh}, D)")[1]
-    _bounded(f"input size D ({w_ih[0]}'s columns)", D, limits.max_input_size)
+    _bounded(w_ih[0], D, limits.max_input_size, "input size D (its columns)")
     w_ih_a = _arr(w_ih, (n_gates * H, D), f"({gh}, D) = ({n_gates * H}, {D})")
     w_hh_a = _arr(w_hh, (n_gates * H, H), f"({gh}, H) = ({n_gates * H}, {H})")
     bias = np.zeros(n_gates * H)
@@ -94,27 +95,32 @@ def to_pytorch(
 ) -> dict[str, np.ndarray]:
     """nn.LSTM / nn.RNN state_dict (keys after `prefix`, e.g. 'lstm.') plus linear.weight/bias."""
     if spec.cell == "lstm" and spec.variant.key != "NP":
-        raise ValueError(
-            f"variant: PyTorch's LSTM has no peepholes and no variants; only 'NP' can be exported, "
-            f"not {spec.variant.key!r}"
+        raise FieldError(
+            "variant",
+            "PyTorch's LSTM has no peepholes and no variants; only 'NP' can be exported, "
+            f"not {spec.variant.key!r}",
         )
     p = check_params(spec, dict(params))
-    if spec.cell == "rnn":
-        w_ih, w_hh, bias, V, b_V = p["U"], p["W"], p["b"], p["V"], p["c"]
-    else:
-        w_ih = np.concatenate([p[f"W_{g}"] for g in TORCH_ORDER])
-        w_hh = np.concatenate([p[f"R_{g}"] for g in TORCH_ORDER])
-        bias = np.concatenate([p[f"b_{g}"] for g in TORCH_ORDER])
-        V, b_V = p["V"], p["b_V"]
-    # b = bias_ih + bias_hh; all of it goes to bias_ih
-    return {
-        f"{prefix}weight_ih_l0": w_ih,
-        f"{prefix}weight_hh_l0": w_hh,
-        f"{prefix}bias_ih_l0": bias,
-        f"{prefix}bias_hh_l0": np.zeros_like(bias),
-        "linear.weight": V,
-        "linear.bias": b_V,
-    }
+    out: dict[str, np.ndarray] = {}
+    for l in range(spec.num_layers):  # layer l of a stack (`W_z@l`) is PyTorch's `_l<l>`
+
+        def key(k: str, l: int = l) -> np.ndarray:
+            return p[layer_key(k, l)]
+
+        if spec.cell == "rnn":
+            w_ih, w_hh, bias = key("U"), key("W"), key("b")
+        else:
+            w_ih = np.concatenate([key(f"W_{g}") for g in TORCH_ORDER])
+            w_hh = np.concatenate([key(f"R_{g}") for g in TORCH_ORDER])
+            bias = np.concatenate([key(f"b_{g}") for g in TORCH_ORDER])
+        # b = bias_ih + bias_hh; all of it goes to bias_ih
+        out[f"{prefix}weight_ih_l{l}"] = w_ih
+        out[f"{prefix}weight_hh_l{l}"] = w_hh
+        out[f"{prefix}bias_ih_l{l}"] = bias
+        out[f"{prefix}bias_hh_l{l}"] = np.zeros_like(bias)
+    out["linear.weight"] = p["V"]
+    out["linear.bias"] = p["c" if spec.cell == "rnn" else "b_V"]
+    return out
 
 
 def from_keras(
@@ -132,9 +138,9 @@ def from_keras(
     hard_sigmoid, which this engine does not compute).
     """
     H = _matrix(("recurrent_kernel", recurrent_kernel), "(H, 4H)")[0]
-    _bounded("hidden size H (recurrent_kernel's rows)", H, limits.max_hidden_size)
+    _bounded("recurrent_kernel", H, limits.max_hidden_size, "hidden size H (its rows)")
     D = _matrix(("kernel", kernel), "(D, 4H)")[0]
-    _bounded("input size D (kernel's rows)", D, limits.max_input_size)
+    _bounded("kernel", D, limits.max_input_size, "input size D (its rows)")
     k = _arr(("kernel", kernel), (D, 4 * H), f"(D, 4H) = ({D}, {4 * H})")
     r = _arr(("recurrent_kernel", recurrent_kernel), (H, 4 * H), f"(H, 4H) = ({H}, {4 * H})")
     b = np.zeros(4 * H) if bias is None else _arr(("bias", bias), (4 * H,), f"(4H,) = ({4 * H},)")
@@ -145,11 +151,11 @@ def from_keras(
     taken = [*params] if bias is not None else [k for k in params if not k.startswith("b_")]
     if dense_kernel is None:
         if dense_bias is not None:
-            raise ValueError("dense_bias: given without dense_kernel (H, O)")
+            raise FieldError("dense_bias", "given without dense_kernel (H, O)")
         O = _need_output_size(output_size, limits, "no Dense kernel given")
         return Imported(D, H, O, params, tuple(taken), ("V", "b_V"))
     O = _matrix(("dense_kernel", dense_kernel), "(H, O)")[1]
-    _bounded("output size O (dense_kernel's columns)", O, limits.max_output_size)
+    _bounded("dense_kernel", O, limits.max_output_size, "output size O (its columns)")
     _match_output(output_size, O)
     V = _arr(("dense_kernel", dense_kernel), (H, O), f"(H, O) = ({H}, {O})").T.copy()
     b_V = (
@@ -165,7 +171,7 @@ def from_keras(
 def to_keras(params: Mapping[str, np.ndarray], spec: ModelSpec) -> dict[str, np.ndarray]:
     """Keras LSTM kernel, recurrent_kernel and bias, plus dense_kernel/dense_bias; NP only."""
     if spec.cell != "lstm" or spec.variant.key != "NP":
-        raise ValueError("variant: Keras's LSTM has no peepholes and no variants; only LSTM 'NP'")
+        raise FieldError("variant", "Keras's LSTM has no peepholes and no variants; only LSTM 'NP'")
     p = check_params(spec, dict(params))
     return {
         "kernel": np.concatenate([p[f"W_{g}"].T for g in TORCH_ORDER], axis=1),
@@ -193,26 +199,27 @@ def _split_torch_keys(
         m = _TORCH_KEY.fullmatch(leaf)
         if m:
             if m[2] == "hr":
-                raise ValueError(f"{key}: projection weights (proj_size > 0) are not supported")
+                raise FieldError(key, "projection weights (proj_size > 0) are not supported")
             if m[4]:
-                raise ValueError(f"{key}: bidirectional layers (_reverse) are not supported")
+                raise FieldError(key, "bidirectional layers (_reverse) are not supported")
             if m[3] != "0":
-                raise ValueError(f"{key}: only one layer (l0) can be imported, not layer {m[3]}")
+                raise FieldError(key, f"only one layer (l0) can be imported, not layer {m[3]}")
             rec[f"{m[1]}_{m[2]}"] = (key, value)
             rec_prefixes.add(prefix)
         elif leaf in ("weight", "bias"):
             linear.setdefault(prefix, {})[leaf] = (key, value)
         else:
-            raise ValueError(
-                f"{key}: not an nn.LSTM/nn.RNN layer-0 key (weight_ih_l0, weight_hh_l0, "
-                "bias_ih_l0, bias_hh_l0) nor a Linear readout (<name>.weight, <name>.bias)"
+            raise FieldError(
+                key,
+                "not an nn.LSTM/nn.RNN layer-0 key (weight_ih_l0, weight_hh_l0, bias_ih_l0, "
+                "bias_hh_l0) nor a Linear readout (<name>.weight, <name>.bias)",
             )
     if len(rec_prefixes) > 1:
-        raise ValueError(
-            f"state_dict: holds more than one recurrent module ({sorted(rec_prefixes)})"
+        raise FieldError(
+            "state_dict", f"holds more than one recurrent module ({sorted(rec_prefixes)})"
         )
     if len(linear) > 1:
-        raise ValueError(f"state_dict: holds more than one Linear readout ({sorted(linear)})")
+        raise FieldError("state_dict", f"holds more than one Linear readout ({sorted(linear)})")
     return rec, linear
 
 
@@ -224,9 +231,9 @@ def _torch_readout(
     ((prefix, parts),) = linear.items()
     name = f"{prefix}.weight" if prefix else "weight"
     if "weight" not in parts:
-        raise ValueError(f"{name}: the Linear readout's weight (O, H) is missing")
+        raise FieldError(name, "the Linear readout's weight (O, H) is missing")
     O = _matrix(parts["weight"], "(O, H)")[0]
-    _bounded(f"output size O ({name}'s rows)", O, limits.max_output_size)
+    _bounded(name, O, limits.max_output_size, "output size O (its rows)")
     _match_output(output_size, O)
     V = _arr(parts["weight"], (O, H), f"(O, H) = ({O}, {H})")
     b_V = _arr(parts["bias"], (O,), f"(O,) = ({O},)") if "bias" in parts else np.zeros(O)
@@ -235,26 +242,28 @@ def _torch_readout(
 
 def _need_output_size(output_size: int | None, limits: Limits, why: str) -> int:
     if output_size is None:
-        raise ValueError(f"output_size: {why}; pass output_size (V and b_V are then yours to set)")
+        raise FieldError(
+            "output_size", f"{why}; pass output_size (V and b_V are then yours to set)"
+        )
     _bounded("output_size", output_size, limits.max_output_size)
     return output_size
 
 
 def _match_output(output_size: int | None, O: int) -> None:
     if output_size is not None and output_size != O:
-        raise ValueError(f"output_size: {output_size} given but the readout has O = {O} rows")
+        raise FieldError("output_size", f"{output_size} given but the readout has O = {O} rows")
 
 
 def _matrix(named: Named, expected: str) -> tuple[int, int]:
     shape = _shape(*named)
     if len(shape) != 2:
-        raise ValueError(f"{named[0]}: expected shape {expected}, got {shape}")
+        raise FieldError(named[0], f"expected shape {expected}, got {shape}")
     return shape[0], shape[1]
 
 
 def _shape(name: str, value: object) -> tuple[int, ...]:
     if not isinstance(value, np.ndarray):
-        raise ValueError(f"{name}: expected an array, got {type(value).__name__}")
+        raise FieldError(name, f"expected an array, got {type(value).__name__}")
     return tuple(int(n) for n in value.shape)
 
 
@@ -262,10 +271,12 @@ def _arr(named: Named, shape: tuple[int, ...], expected: str) -> np.ndarray:
     name, value = named
     got = _shape(name, value)
     if got != shape:
-        raise ValueError(f"{name}: expected shape {expected}, got {got}")
+        raise FieldError(name, f"expected shape {expected}, got {got}")
     return float_array(name, value, expected)
 
 
-def _bounded(what: str, n: object, limit: int) -> None:
+def _bounded(loc: str, n: object, limit: int, what: str = "") -> None:
+    """n within 1..limit; `what` says which size of the array at `loc` n is."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= limit:
-        raise ValueError(f"{what}: expected 1..{limit}, got {n!r}")
+        which = f"{what}: " if what else ""
+        raise FieldError(loc, f"{which}expected 1..{limit}, got {n!r}")

@@ -1,7 +1,8 @@
 """Parameters to and from .npz, JSON and safetensors in the notation's names; PyTorch and Keras.
 
 Readers take bytes (an upload), never a path, and check every declared size against Limits
-before reading the data behind it. Anything malformed raises ValueError naming what is wrong.
+before reading the data behind it. Anything malformed raises FieldError naming what is wrong:
+located at the array's name, or at the format (("npz",)) for the file as a whole.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import safetensors.numpy
 from safetensors import SafetensorError
 
+from engine.errors import FieldError
 from engine.io_checks import (
     DEFAULT_LIMITS,
     Limits,
@@ -46,7 +48,7 @@ __all__ = [
 
 FORMATS = ("npz", "json", "safetensors")
 _SAFETENSORS_DTYPES = {"F16": np.dtype("<f2"), "F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
-# What a broken zip or npy member can raise besides ValueError.
+# What a broken zip or npy member can raise besides ValueError (numpy's header checks).
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
@@ -71,7 +73,7 @@ def dump_params(params: Mapping[str, np.ndarray], fmt: str) -> bytes:
         return json.dumps({k: v.tolist() for k, v in arrays.items()}).encode()
     if fmt == "safetensors":
         return bytes(safetensors.numpy.save(arrays))
-    raise ValueError(f"format: expected one of {FORMATS}, got {fmt!r}")
+    raise FieldError("format", f"expected one of {FORMATS}, got {fmt!r}")
 
 
 def load_params(
@@ -86,37 +88,39 @@ def read_arrays(
 ) -> dict[str, np.ndarray]:
     """Read float arrays under any names (e.g. a PyTorch state_dict saved as safetensors)."""
     if fmt not in FORMATS:
-        raise ValueError(f"format: expected one of {FORMATS}, got {fmt!r}")
+        raise FieldError("format", f"expected one of {FORMATS}, got {fmt!r}")
     if isinstance(data, str):
         if fmt != "json":
-            raise ValueError(f"{fmt}: expected bytes, got text")
+            raise FieldError(fmt, "expected bytes, got text")
         data = data.encode("utf-8", errors="replace")
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ValueError(f"{fmt}: expected bytes, got {type(data).__name__}")
+        raise FieldError(fmt, f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     if len(data) > limits.max_bytes:
-        raise ValueError(f"{fmt}: {len(data)} bytes, more than the limit of {limits.max_bytes}")
+        raise FieldError(fmt, f"{len(data)} bytes, more than the limit of {limits.max_bytes}")
     check = check or generic_check(limits)
     reader = {"npz": _read_npz, "json": _read_json, "safetensors": _read_safetensors}[fmt]
     arrays = reader(data, limits, check)
     if not arrays:
-        raise ValueError(f"{fmt}: the file holds no arrays")
+        raise FieldError(fmt, "the file holds no arrays")
     return arrays
 
 
 # ----------------------------------------------------------------------------- npz
 def _read_npz(data: bytes, limits: Limits, check: ShapeCheck) -> dict[str, np.ndarray]:
     if not data.startswith(b"PK\x03\x04"):
-        raise ValueError("npz: not a zip archive (as written by numpy.savez)")
+        raise FieldError("npz", "not a zip archive (as written by numpy.savez)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             keys = _npz_members(zf, limits, check)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {key: np.asarray(npz[key]) for key in keys}
-    except ValueError as exc:
-        raise ValueError(f"npz: {exc}") from None
+    except FieldError:
+        raise  # about one array: located at its name
+    except ValueError as exc:  # numpy's own header and format checks
+        raise FieldError("npz", f"unreadable array ({str(exc)[:100]})") from None
     except _ZIP_ERRORS as exc:
-        raise ValueError(f"npz: unreadable archive ({type(exc).__name__}: {exc})") from None
+        raise FieldError("npz", f"unreadable archive ({type(exc).__name__}: {exc})") from None
     for key, arr in arrays.items():
         # the header was checked; make sure the data agrees with it
         check_float_dtype(key, arr.dtype, "as declared")
@@ -128,20 +132,20 @@ def _npz_members(zf: zipfile.ZipFile, limits: Limits, check: ShapeCheck) -> list
     """Check every member's declared size and .npy header before any data is read."""
     infos = zf.infolist()
     if len(infos) > limits.max_arrays:
-        raise ValueError(f"{len(infos)} arrays, more than the limit of {limits.max_arrays}")
+        raise FieldError("npz", f"{len(infos)} arrays, more than the limit of {limits.max_arrays}")
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_bytes:
-        raise ValueError(
-            f"members declare {declared} bytes, more than the limit of {limits.max_bytes}"
+        raise FieldError(
+            "npz", f"members declare {declared} bytes, more than the limit of {limits.max_bytes}"
         )
     keys: list[str] = []
     for info in infos:
         if not info.filename.endswith(".npy"):
-            raise ValueError(f"member {info.filename[:100]!r} is not a .npy array")
+            raise FieldError("npz", f"member {info.filename[:100]!r} is not a .npy array")
         key = info.filename[: -len(".npy")]
         check_name(key)
         if key in keys:
-            raise ValueError(f"{key}: stored twice")
+            raise FieldError(key, "stored twice")
         with zf.open(info) as f:
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
@@ -149,12 +153,12 @@ def _npz_members(zf: zipfile.ZipFile, limits: Limits, check: ShapeCheck) -> list
             elif version == (2, 0):
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             else:
-                raise ValueError(f"{key}: unsupported .npy version {version}")
+                raise FieldError(key, f"unsupported .npy version {version}")
             data_bytes = info.file_size - f.tell()
         check_float_dtype(key, dtype, "as declared")  # refuses object (pickled) arrays unread
         check(key, tuple(shape))
         if math.prod(shape) * dtype.itemsize > data_bytes:
-            raise ValueError(f"{key}: header declares more data than the member holds")
+            raise FieldError(key, "header declares more data than the member holds")
         keys.append(key)
     return keys
 
@@ -164,11 +168,11 @@ def _read_json(data: bytes, limits: Limits, check: ShapeCheck) -> dict[str, np.n
     try:
         obj = json.loads(data)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ValueError(f"json: not valid JSON ({str(exc)[:100]})") from None
+        raise FieldError("json", f"not valid JSON ({str(exc)[:100]})") from None
     if not isinstance(obj, dict):
-        raise ValueError("json: expected an object mapping parameter names to nested lists")
+        raise FieldError("json", "expected an object mapping parameter names to nested lists")
     if len(obj) > limits.max_arrays:
-        raise ValueError(f"json: {len(obj)} arrays, more than the limit of {limits.max_arrays}")
+        raise FieldError("json", f"{len(obj)} arrays, more than the limit of {limits.max_arrays}")
     out = {}
     for key, value in obj.items():
         check_name(key)
@@ -177,24 +181,24 @@ def _read_json(data: bytes, limits: Limits, check: ShapeCheck) -> dict[str, np.n
         try:
             out[key] = np.array(value, dtype=np.float64)
         except OverflowError:
-            raise ValueError(f"{key}: a number too large for a float") from None
+            raise FieldError(key, "a number too large for a float") from None
     return out
 
 
 def _nested_shape(key: str, value: object) -> tuple[int, ...]:
-    """Shape of a list of numbers or a list of equal-length lists of numbers, else ValueError."""
-    expected = f"{key}: expected a non-empty list of numbers or of rows (lists of numbers)"
+    """Shape of a list of numbers or a list of equal-length lists of numbers, else FieldError."""
+    expected = "expected a non-empty list of numbers or of rows (lists of numbers)"
     if not isinstance(value, list) or not value:
-        raise ValueError(expected)
+        raise FieldError(key, expected)
     if all(_is_number(v) for v in value):
         return (len(value),)
     rows = value
     if not all(isinstance(r, list) for r in rows):
-        raise ValueError(expected)
+        raise FieldError(key, expected)
     width = len(rows[0])
     for r, row in enumerate(rows):
         if len(row) != width or not all(_is_number(v) for v in row):
-            raise ValueError(f"{key}[{r}]: expected {width} numbers like row 0")
+            raise FieldError((key, r), f"expected {width} numbers like row 0")
     return (len(rows), width)
 
 
@@ -205,34 +209,34 @@ def _is_number(v: object) -> bool:
 # ----------------------------------------------------------------------------- safetensors
 def _read_safetensors(data: bytes, limits: Limits, check: ShapeCheck) -> dict[str, np.ndarray]:
     if len(data) < 8:
-        raise ValueError("safetensors: shorter than its 8-byte header length")
+        raise FieldError("safetensors", "shorter than its 8-byte header length")
     n = int.from_bytes(data[:8], "little")
     if n > len(data) - 8:
-        raise ValueError("safetensors: header length runs past the end of the file")
+        raise FieldError("safetensors", "header length runs past the end of the file")
     try:
         header = json.loads(data[8 : 8 + n])
     except (ValueError, RecursionError):
-        raise ValueError("safetensors: the header is not valid JSON") from None
+        raise FieldError("safetensors", "the header is not valid JSON") from None
     if not isinstance(header, dict):
-        raise ValueError("safetensors: the header is not a JSON object")
+        raise FieldError("safetensors", "the header is not a JSON object")
     entries = {k: v for k, v in header.items() if k != "__metadata__"}
     if len(entries) > limits.max_arrays:
-        raise ValueError(
-            f"safetensors: {len(entries)} arrays, more than the limit of {limits.max_arrays}"
+        raise FieldError(
+            "safetensors", f"{len(entries)} arrays, more than the limit of {limits.max_arrays}"
         )
     for key, entry in entries.items():
         check_name(key)
         if not isinstance(entry, dict) or entry.get("dtype") not in _SAFETENSORS_DTYPES:
             dtype = entry.get("dtype") if isinstance(entry, dict) else entry
-            raise ValueError(f"{key}: dtype {str(dtype)[:20]!r} is not F16, F32 or F64")
+            raise FieldError(key, f"dtype {str(dtype)[:20]!r} is not F16, F32 or F64")
         shape = entry.get("shape")
         if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-            raise ValueError(f"{key}: shape {str(shape)[:40]} is not a list of sizes")
+            raise FieldError(key, f"shape {str(shape)[:40]} is not a list of sizes")
         check(key, tuple(shape))
     try:
         arrays = safetensors.numpy.load(data)
     except (SafetensorError, ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"safetensors: unreadable ({str(exc)[:100]})") from None
+        raise FieldError("safetensors", f"unreadable ({str(exc)[:100]})") from None
     out = {}
     for key, arr in arrays.items():
         check(key, arr.shape)

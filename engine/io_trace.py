@@ -9,17 +9,19 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine.errors import FieldError
 from engine.runner import Runner
 
 
 def trace_arrays(runner: Runner) -> dict[str, np.ndarray]:
     """Forward arrays of the computed steps, errors (zero where BPTT has not been), their norms
-    (`norm_dy`, ...), the loss per step and the target mask; every array has time as axis 0."""
+    (`delta_norms.dy`, ...), the loss per step (`loss_t`) and the target mask; every array has time
+    as axis 0."""
     n = runner.computed_forward
     out: dict[str, np.ndarray] = dict(runner.forward_arrays())
     out.update(runner.backward_arrays())
-    out.update({f"norm_{k}": v for k, v in runner.delta_norms().items()})
-    out["loss"] = np.asarray(runner.comp.loss[:n], dtype=np.float64)
+    out.update({f"delta_norms.{k}": v for k, v in runner.delta_norms().items()})
+    out["loss_t"] = np.asarray(runner.comp.loss[:n], dtype=np.float64)
     out["target_mask"] = runner.targets.mask.astype(np.float64)
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
@@ -38,7 +40,7 @@ def to_csv(key: str, arr: np.ndarray) -> str:
     """
     a = np.asarray(arr)
     if a.ndim not in (1, 2):
-        raise ValueError(f"key: {key} has {a.ndim} dimensions; only per-step arrays go to CSV")
+        raise FieldError("key", f"{key} has {a.ndim} dimensions; only per-step arrays go to CSV")
     rows = a[:, None] if a.ndim == 1 else a
     header = [key] if a.ndim == 1 else [f"{key}_{j + 1}" for j in range(rows.shape[1])]
     buf = io.StringIO()

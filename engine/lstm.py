@@ -3,79 +3,77 @@
 Parameters stay separate per gate in the notation (W_z, R_i, p_f, ...); internally the gates that
 have weights are stacked once into fused matrices so a step costs one matrix-vector product for
 all gates. Every intermediate value is written into preallocated (T, n) arrays: the trace.
+The backward equations are written once (`_through_cell`), on errors whose last axis is the unit
+axis: one step's errors in BPTT, or a batch of seeds for connectivity.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import numpy as np
 
-from engine.readout import Targets, predict, readout_error, step_loss
+from engine import lstm_frames
+from engine.activations import tanh_grad_from_output
+from engine.analysis import saturation
+from engine.array_ops import shifted, sigmoid_into, transpose_copy
+from engine.cell import Arrays, Carry, CellComputation
+from engine.readout import predict, readout_error, step_loss
 from engine.spec import ModelSpec
 from engine.truncation import truncation_cuts
 from engine.variants import FGR_GATES
+
+if TYPE_CHECKING:
+    from engine.problem import Problem
 
 FORWARD_KEYS = ("z_bar", "z", "i_bar", "i", "f_bar", "f", "c", "o_bar", "o", "y", "v", "y_hat")
 BACKWARD_KEYS = ("dv", "dy", "do_bar", "dc", "df_bar", "di_bar", "dz_bar", "dx")
 
 
-def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> None:
-    """out = σ(x) = ½(1 + tanh(x/2)): activations.sigmoid's operations, without temporaries."""
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
-
-
-def transpose_copy(a: np.ndarray, rows: int = 64) -> np.ndarray:
-    """aᵀ as a C-contiguous copy, a stripe of rows at a time (10× faster than one strided copy)."""
-    out = np.empty(a.shape[::-1], dtype=a.dtype)
-    for start in range(0, a.shape[0], rows):
-        out[:, start : start + rows] = a[start : start + rows].T
-    return out
-
-
-class LSTMComputation:
+class LSTMComputation(CellComputation):
     """Parameters, inputs and the full trace of one LSTM run over a sequence."""
 
-    def __init__(
-        self,
-        spec: ModelSpec,
-        params: dict[str, np.ndarray],
-        inputs: np.ndarray,
-        targets: Targets,
-        initial_state: dict[str, np.ndarray],
-    ) -> None:
+    cell: ClassVar[str] = "lstm"
+    hidden_key: ClassVar[str] = "y"
+    norm_keys: ClassVar[tuple[str, ...]] = ("dy", "dc", "dx")
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        spec, params, inputs = problem.spec, problem.params, problem.inputs
         self.spec = spec
         self.variant = v = spec.variant
         self.params = params
-        self.targets = targets
+        self.targets = problem.targets
         H, T = spec.hidden_size, inputs.shape[0]
         dt = spec.np_dtype
         self.T, self.H = T, H
         self.x = inputs
         self.gates = v.gates
+        self.peephole_gates = v.peephole_gates  # (Variant computes both on every access)
         self.slices = {g: slice(k * H, (k + 1) * H) for k, g in enumerate(self.gates)}
         # Fused weights, rows in self.gates order (z, then the sigmoid gates present).
         self.W = np.concatenate([params[f"W_{g}"] for g in self.gates], axis=0)
         self.R = np.ascontiguousarray(
             np.concatenate([params[f"R_{g}"] for g in self.gates], axis=0)
         )
+        # Rᵀ and Wᵀ stored C-contiguous: np.dot(d, M.T) then reads them row by row, for one
+        # error vector or a batch (as fast as Mᵀ @ d, and bit for bit the same).
         self.RT = transpose_copy(self.R)
         self.WT = np.ascontiguousarray(self.W.T)
-        b = np.concatenate([params[f"b_{g}"] for g in self.gates])
+        self.b = np.concatenate([params[f"b_{g}"] for g in self.gates])
         # FGR: block (b, a) of Rg is R_ab, gate a at t−1 into gate b.
         self.Rg = (
             np.block([[params[f"R_{a}{bb}"] for a in FGR_GATES] for bb in FGR_GATES])
             if v.gate_recurrence
             else None
         )
-        self.RgT = self.Rg.T if self.Rg is not None else None
+        self.RgT = transpose_copy(self.Rg) if self.Rg is not None else None
         self.V, self.b_V = params["V"], params["b_V"]
-        self.y0 = initial_state["y"]
-        self.c0 = initial_state["c"]
+        self.y0 = problem.initial_state["y"]
+        self.c0 = problem.initial_state["c"]
         self.gates0 = np.zeros(3 * H, dtype=dt)  # FGR: gates before the first step are 0
         # Input projections of every step at once: the inputs are known from the start.
-        self.x_proj = inputs @ self.W.T + b
+        self.x_proj = inputs @ self.W.T + self.b
         n = len(self.gates) * H
         self.pre = np.zeros((T, n), dtype=dt)  # z̄, ī, f̄, ō side by side
         self.act = np.zeros((T, n), dtype=dt)  # z, i, f, o side by side
@@ -92,19 +90,22 @@ class LSTMComputation:
         self.dc = np.zeros((T, H), dtype=dt)
         self.dx = np.zeros((T, inputs.shape[1]), dtype=dt)
         self.dv: np.ndarray | None = None
+        self.dv_proj: np.ndarray | None = None
         self.cut = np.zeros(T, dtype=bool)  # cut[t]: no error flows from t+1 into t
         # Which gates the forward step can pass through σ at once, before c(t) is known: i and f
         # (their peepholes see c(t−1)), and o too when it has no peephole.
         self.peep_prev = [
-            (self.slices[g], params[f"p_{g}"]) for g in v.peephole_gates if g in ("i", "f")
+            (g, self.slices[g], params[f"p_{g}"]) for g in v.peephole_gates if g in ("i", "f")
         ]
         self.p_o = params["p_o"] if "o" in v.peephole_gates else None
         n_prev = sum(1 for g in self.gates if g in ("i", "f"))
         self.sig_prev = slice(H, (1 + n_prev) * H)  # i, f
         self.sig_now = self.sig_prev if self.p_o is not None else slice(H, n)  # i, f (, o)
-        self.act_grad = np.zeros((T, n), dtype=dt)  # g'(z̄), σ'(ī), σ'(f̄), σ'(ō) side by side
-        self.h_grad: np.ndarray | None = None  # h'(c)
-        self.scratch = np.zeros(H, dtype=dt)
+        # Local derivatives, from the forward pass alone: g'(z̄), σ'(ī), σ'(f̄), σ'(ō) side by
+        # side, and h'(c); rows 0..derived−1 are valid.
+        self.act_grad = np.zeros((T, n), dtype=dt)
+        self.h_grad = np.zeros((T, H), dtype=dt) if v.output_activation else None
+        self.derived = 0
         # Units whose δ passes through the activation's derivative at the end of a backward step
         # (all but o when o's peephole needs do_bar earlier); the forget gate of every step.
         self.late = slice(0, n - H) if self.p_o is not None else slice(0, n)
@@ -115,6 +116,22 @@ class LSTMComputation:
             if v.coupled
             else None
         )
+
+    # ----------------------------------------------------------------- keys
+    @classmethod
+    def forward_keys(cls, spec: ModelSpec) -> tuple[str, ...]:
+        present = spec.variant.gates
+        kept = (k for k in FORWARD_KEYS if not (k.endswith("_bar") and k[0] not in present))
+        return ("x", *kept)
+
+    @classmethod
+    def backward_keys(cls, spec: ModelSpec) -> tuple[str, ...]:
+        present = spec.variant.gates
+        return tuple(k for k in BACKWARD_KEYS if not (k.endswith("_bar") and k[1] not in present))
+
+    def project_input(self, t: int) -> None:
+        """W x(t) + b again after x(t) changed (a stacked layer reads the y of the layer below)."""
+        np.add(np.dot(self.W, self.x[t]), self.b, out=self.x_proj[t])
 
     # ----------------------------------------------------------------- helpers
     def gate(self, name: str, t: int) -> np.ndarray:
@@ -144,6 +161,8 @@ class LSTMComputation:
         v, H, sl = self.variant, self.H, self.slices
         y_prev, c_prev = (self.y0, self.c0) if t == 0 else (self.y[t - 1], self.c[t - 1])
         pre, act, c = self.pre[t], self.act[t], self.c[t]
+        if t < self.derived:
+            self.derived = t  # step t is rewritten: its local derivatives are stale
         # Every unit at once: W x(t) + b (projected up front) + R y(t−1)
         np.add(self.x_proj[t], np.dot(self.R, y_prev), out=pre)
         if self.Rg is not None:  # FGR: the gates of t−1 into ī, f̄, ō
@@ -156,9 +175,9 @@ class LSTMComputation:
             z[:] = pre[:H]
         # Input gate and forget gate: peepholes from c(t−1), then one σ for both (and for o
         # when it has no peephole: then no gate waits for c(t))
-        for gate, p_gate in self.peep_prev:
+        for _, gate, p_gate in self.peep_prev:
             pre[gate] += p_gate * c_prev
-        _sigmoid_into(pre[self.sig_now], act[self.sig_now])
+        sigmoid_into(pre[self.sig_now], act[self.sig_now])
         if v.coupled:
             assert self.f_derived is not None
             np.subtract(1.0, act[sl["i"]], out=self.f_derived[t])
@@ -174,7 +193,7 @@ class LSTMComputation:
         # Output gate: its peephole sees c(t)
         if self.p_o is not None:
             pre[sl["o"]] += self.p_o * c
-            _sigmoid_into(pre[sl["o"]], act[sl["o"]])
+            sigmoid_into(pre[sl["o"]], act[sl["o"]])
         # Block output: y = h(c) ⊙ o
         hc, y = self.hc[t], self.y[t]
         if v.output_activation:
@@ -191,147 +210,187 @@ class LSTMComputation:
         self.y_hat[t] = predict(out, self.spec.loss)
         self.loss[t] = step_loss(out, self.targets, t)
 
+    def saturation(self, t: int) -> float:
+        gates = [self.act[t, self.slices[g]] for g in self.gates if g != "z"]
+        return saturation(gates, [self.act[t, : self.H]] if self.variant.input_activation else [])
+
     # ----------------------------------------------------------------- backward
+    def prepare_derivatives(self, n: int) -> None:
+        """act_grad = ∂act/∂pre in the units' layout (g'(z̄) = 1 − z², σ'(ā) = a ⊙ (1 − a)) and
+        h'(c) = 1 − h(c)², for steps 0..n−1: element by element, every step at once."""
+        lo, H = self.derived, self.H
+        if n <= lo:
+            return
+        z, gates = self.act[lo:n, :H], self.act[lo:n, H:]
+        self.act_grad[lo:n, :H] = tanh_grad_from_output(z) if self.variant.input_activation else 1.0
+        self.act_grad[lo:n, H:] = gates * (1.0 - gates)
+        if self.h_grad is not None:
+            self.h_grad[lo:n] = tanh_grad_from_output(self.hc[lo:n])
+        self.derived = n
+
     def start_backward(self, truncate: int | None) -> None:
         """Readout errors of every step at once, and where truncation cuts the flow of errors."""
         self.dv = readout_error(self.y_hat, self.targets)
         self.dv_proj = self.dv @ self.V  # Vᵀ dv(t) for every t
-        # Local derivatives need only the forward pass: every step at once, element by element.
-        # act_grad = ∂act/∂pre in the units' layout: g'(z̄) = 1 − z², σ'(ā) = a ⊙ (1 − a).
-        v, H = self.variant, self.H
-        z, gates = self.act[:, :H], self.act[:, H:]
-        self.act_grad[:, :H] = 1.0 - z * z if v.input_activation else 1.0
-        self.act_grad[:, H:] = gates * (1.0 - gates)
-        self.h_grad = 1.0 - self.hc * self.hc if v.output_activation else None  # h'(c)
+        self.prepare_derivatives(self.T)
         self.cut = truncation_cuts(self.T, truncate)
 
-    def recurrent_error(self, t: int) -> np.ndarray:
-        """dy_from_next(t): Σ R_*ᵀ d*_bar(t+1), zero where the flow is cut."""
-        if self.cut[t]:
-            return np.zeros(self.H, dtype=self.dy.dtype)
-        return self.RT @ self.dpre[t + 1]
+    def recurrent(self, dpre: np.ndarray) -> np.ndarray:
+        """Σ R_*ᵀ d*_bar: the error a step's units send to y of the step before."""
+        return np.dot(dpre, self.RT.T)
 
-    def highway_error(self, t: int) -> np.ndarray:
-        """dc_from_next(t): dc(t+1) ⊙ f(t+1), the error carried back along the cell highway."""
-        if self.cut[t]:
-            return np.zeros(self.H, dtype=self.dc.dtype)
-        return self.dc[t + 1] * self.gate("f", t + 1)
+    def gate_recurrent(self, dpre: np.ndarray) -> np.ndarray:
+        """FGR: Σ_b R_abᵀ db_bar for a = i, f, o side by side: sent to the gates of the step before."""
+        assert self.RgT is not None
+        return np.dot(dpre[..., self.H :], self.RgT.T)
 
-    def backward_step(self, t: int) -> None:
-        """BPTT for step t, given step t+1 (Greff's backward equations)."""
+    def _through_cell(
+        self,
+        t: int,
+        dy: np.ndarray,
+        dnext: np.ndarray | None,
+        dc_next: np.ndarray | None,
+        dpre: np.ndarray,
+        dc: np.ndarray,
+    ) -> None:
+        """Greff's backward equations inside step t, on errors whose last axis is the unit axis.
+
+        dy: the whole error at y(t); dnext: dz̄, dī, df̄, dō of t+1 side by side, dc_next: dc(t+1)
+        (None: nothing arrives from t+1). Writes the d*_bar of t into dpre and dc(t) into dc.
+        """
         v, H, sl = self.variant, self.H, self.slices
         c_prev = self.c0 if t == 0 else self.c[t - 1]
-        act, act_grad, dpre = self.act[t], self.act_grad[t], self.dpre[t]
-        dy, dc = self.dy[t], self.dc[t]
-        dnext = None if self.cut[t] else self.dpre[t + 1]
-        # backprop into y: from the readout and from every unit at t+1
-        if dnext is None:
-            dy[:] = self.dv_proj[t]
-        else:
-            np.add(self.dv_proj[t], np.dot(self.RT, dnext), out=dy)
+        act, act_grad = self.act[t], self.act_grad[t]
         # FGR: errors into the gates of t from the gates of t+1
-        extra = self.RgT @ dnext[H:] if (self.RgT is not None and dnext is not None) else None
+        extra = self.gate_recurrent(dnext) if (self.Rg is not None and dnext is not None) else None
         # Output gate (through σ' now if its peephole passes do_bar on to the cell)
         if v.output_gate:
-            do = dpre[sl["o"]]
+            do = dpre[..., sl["o"]]
             np.multiply(dy, self.hc[t], out=do)
             if extra is not None:
-                do += extra[2 * H :]
+                do += extra[..., 2 * H :]
             if self.p_o is not None:
                 do *= act_grad[sl["o"]]
         # Cell: through h, the output peephole, and from t+1 along the highway and peepholes
         if v.output_gate:
             np.multiply(dy, act[sl["o"]], out=dc)
         else:
-            dc[:] = dy
+            dc[...] = dy
         if self.h_grad is not None:
             dc *= self.h_grad[t]
         if self.p_o is not None:
-            dc += self.p_o * dpre[sl["o"]]
+            dc += self.p_o * dpre[..., sl["o"]]
         if dnext is not None:
+            assert dc_next is not None
             if self.f_all is not None:
-                dc += self.dc[t + 1] * self.f_all[t + 1]
+                dc += dc_next * self.f_all[t + 1]
             else:
-                dc += self.dc[t + 1]
-            for gate, p_gate in self.peep_prev:
-                dc += p_gate * dnext[gate]
+                dc += dc_next
+            for _, gate, p_gate in self.peep_prev:
+                dc += p_gate * dnext[..., gate]
         # Forget gate
         if v.has_forget_params:
-            np.multiply(dc, c_prev, out=dpre[sl["f"]])
+            np.multiply(dc, c_prev, out=dpre[..., sl["f"]])
         # Input gate (CIFG: f = 1 − i, so i also pays for what f would have kept)
         z = act[:H]
         if v.input_gate:
-            if v.coupled:
-                np.subtract(z, c_prev, out=self.scratch)
-                np.multiply(dc, self.scratch, out=dpre[sl["i"]])
-            else:
-                np.multiply(dc, z, out=dpre[sl["i"]])
+            np.multiply(dc, z - c_prev if v.coupled else z, out=dpre[..., sl["i"]])
         if extra is not None:
-            dpre[H : 3 * H] += extra[: 2 * H]
+            dpre[..., H : 3 * H] += extra[..., : 2 * H]
         # Block input
         if v.input_gate:
-            np.multiply(dc, act[sl["i"]], out=dpre[:H])
+            np.multiply(dc, act[sl["i"]], out=dpre[..., :H])
         else:
-            dpre[:H] = dc
+            dpre[..., :H] = dc
         # Through the activation functions: g' for z̄, σ' for the gates (o unless done above)
-        dpre[self.late] *= act_grad[self.late]
+        dpre[..., self.late] *= act_grad[self.late]
+
+    def backward_step(self, t: int) -> None:
+        """BPTT for step t, given step t+1 (Greff's backward equations)."""
+        assert self.dv_proj is not None
+        dnext = None if self.cut[t] else self.dpre[t + 1]
+        dy = self.dy[t]
+        # backprop into y: from the readout and from every unit at t+1
+        if dnext is None:
+            dy[:] = self.dv_proj[t]
+        else:
+            np.add(self.dv_proj[t], self.recurrent(dnext), out=dy)
+        dc_next = None if dnext is None else self.dc[t + 1]
+        self._through_cell(t, dy, dnext, dc_next, self.dpre[t], self.dc[t])
         # backprop into x
-        np.dot(self.WT, dpre, out=self.dx[t])
+        np.dot(self.dpre[t], self.WT.T, out=self.dx[t])
+
+    def batch_step(
+        self, t: int, seed: np.ndarray | None, carry: Carry | None
+    ) -> tuple[np.ndarray, Carry]:
+        if carry is None:
+            assert seed is not None
+            dy, dnext, dc_next = seed, None, None
+        else:
+            dnext, dc_next = carry
+            dy = self.recurrent(dnext)
+            if seed is not None:  # a stacked layer: the error from the layer above, too
+                dy += seed
+        batch = dy.shape[0]
+        dpre = np.empty((batch, self.pre.shape[1]), dtype=self.dpre.dtype)
+        dc = np.empty((batch, self.H), dtype=self.dc.dtype)
+        self._through_cell(t, dy, dnext, dc_next, dpre, dc)
+        return np.dot(dpre, self.WT.T), (dpre, dc)
 
     # ----------------------------------------------------------------- gradients
-    def grads(self, t_from: int = 0, t_to: int | None = None) -> dict[str, np.ndarray]:
-        """Parameter gradients summed over steps t_from..t_to−1 (default: as far as BPTT reached)."""
-        v, H, sl = self.variant, self.H, self.slices
+    def window_grads(self, t_from: int, t_to: int) -> Arrays:
+        """Fused sums over t_from..t_to−1: W, R (all units), b, p_<gate>, Rg (FGR), V, b_V."""
+        v, sl = self.variant, self.slices
         assert self.dv is not None
-        win = slice(t_from, self.T if t_to is None else t_to)
+        win = slice(t_from, t_to)
         dpre = self.dpre[win]
-        y_prev = np.concatenate([self.y0[None, :], self.y[:-1]])[win]
-        dW = dpre.T @ self.x[win]
-        dR = dpre.T @ y_prev
-        db = dpre.sum(axis=0)
-        out: dict[str, np.ndarray] = {}
-        for g in self.gates:
-            out[f"dW_{g}"] = dW[sl[g]]
-        for g in self.gates:
-            out[f"dR_{g}"] = dR[sl[g]]
+        out: Arrays = {
+            "W": dpre.T @ self.x[win],
+            "R": dpre.T @ shifted(self.y0, self.y, t_from, t_to),
+            "b": dpre.sum(axis=0),
+        }
         if v.peepholes:
-            c_prev = np.concatenate([self.c0[None, :], self.c[:-1]])[win]
-            for g in v.peephole_gates:
+            c_prev = shifted(self.c0, self.c, t_from, t_to)
+            for g in self.peephole_gates:
                 cells = self.c[win] if g == "o" else c_prev
-                out[f"dp_{g}"] = np.einsum("th,th->h", cells, dpre[:, sl[g]])
-        for g in self.gates:
-            out[f"db_{g}"] = db[sl[g]]
+                out[f"p_{g}"] = np.einsum("th,th->h", cells, dpre[:, sl[g]])
         if v.gate_recurrence:
-            gates_prev = np.concatenate([self.gates0[None, :], self.act[:-1, sl["i"].start :]])
-            dRg = dpre[:, sl["i"].start :].T @ gates_prev[win]
+            gates_prev = shifted(self.gates0, self.act[:, sl["i"].start :], t_from, t_to)
+            out["Rg"] = dpre[:, sl["i"].start :].T @ gates_prev
+        dv = self.dv[win]
+        out["V"] = dv.T @ self.y[win]
+        out["b_V"] = dv.sum(axis=0)
+        return out
+
+    def named_grads(self, fused: Arrays) -> Arrays:
+        v, H, sl = self.variant, self.H, self.slices
+        out: Arrays = {}
+        for g in self.gates:
+            out[f"dW_{g}"] = fused["W"][sl[g]]
+        for g in self.gates:
+            out[f"dR_{g}"] = fused["R"][sl[g]]
+        for g in self.peephole_gates:
+            out[f"dp_{g}"] = fused[f"p_{g}"]
+        for g in self.gates:
+            out[f"db_{g}"] = fused["b"][sl[g]]
+        if v.gate_recurrence:
+            dRg = fused["Rg"]
             for bi, bb in enumerate(FGR_GATES):
                 for ai, a in enumerate(FGR_GATES):
                     out[f"dR_{a}{bb}"] = dRg[bi * H : (bi + 1) * H, ai * H : (ai + 1) * H]
-        dv = self.dv[win]
-        out["dV"] = dv.T @ self.y[win]
-        out["db_V"] = dv.sum(axis=0)
-        return {k: np.ascontiguousarray(a) for k, a in out.items()}
+        out["dV"] = fused["V"]
+        out["db_V"] = fused["b_V"]
+        return out
 
-    def step_grads(self, t: int) -> dict[str, np.ndarray]:
-        """Each parameter's gradient contribution at step t alone."""
-        return self.grads(t, t + 1)
-
-    def initial_state_grads(self) -> dict[str, np.ndarray]:
-        """Gradients of the loss with respect to y(−1) and c(−1) (the initial state)."""
-        v, p, sl = self.variant, self.params, self.slices
-        d0 = self.dpre[0]
-        dy0 = self.RT @ d0
-        dc0 = self.dc[0] * self.gate("f", 0)
-        if v.peepholes and v.input_gate:
-            dc0 = dc0 + p["p_i"] * d0[sl["i"]]
-        if v.peepholes and v.has_forget_params:
-            dc0 = dc0 + p["p_f"] * d0[sl["f"]]
-        return {"y": dy0, "c": dc0}
+    def initial_state_grads(self) -> Arrays:
+        """Gradients of the loss with respect to y(−1) and c(−1): what step 0 sends back."""
+        sent = lstm_frames.sent_back(self, 0)
+        return {"y": sent["dy_prev"], "c": sent["dc_prev"]}
 
     # ----------------------------------------------------------------- named views
-    def forward_arrays(self) -> dict[str, np.ndarray]:
+    def forward_arrays(self) -> Arrays:
         """Every forward quantity as a (T, n) array under its notation key."""
-        out: dict[str, np.ndarray] = {"x": self.x}
+        out: Arrays = {"x": self.x}
         for g in ("z", "i", "f", "o"):
             if g in self.slices:
                 out[f"{g}_bar"] = self.pre[:, self.slices[g]]
@@ -343,10 +402,10 @@ class LSTMComputation:
         out.update(c=self.c, y=self.y, v=self.v, y_hat=self.y_hat)
         return out
 
-    def backward_arrays(self) -> dict[str, np.ndarray]:
+    def backward_arrays(self) -> Arrays:
         """Every per-step error as a (T, n) array under its notation key."""
         assert self.dv is not None
-        out: dict[str, np.ndarray] = {"dv": self.dv, "dy": self.dy}
+        out: Arrays = {"dv": self.dv, "dy": self.dy}
         for g in ("o", "f", "i", "z"):
             if g in self.slices:
                 out[f"d{g}_bar"] = self.dpre[:, self.slices[g]]
@@ -355,24 +414,8 @@ class LSTMComputation:
         out["dx"] = self.dx
         return out
 
-    def step_values(self, t: int) -> dict[str, np.ndarray]:
-        """Forward quantities of step t, with the state it started from."""
-        y_prev, c_prev = self.prev_state(t)
-        out = {"x": self.x[t], "y_prev": y_prev, "c_prev": c_prev}
-        if self.variant.gate_recurrence:
-            prev = self.prev_gates(t)
-            H = self.H
-            out.update(i_prev=prev[:H], f_prev=prev[H : 2 * H], o_prev=prev[2 * H :])
-        for g in ("z", "i", "f", "o"):
-            if g in self.slices:
-                out[f"{g}_bar"] = self.pre[t, self.slices[g]]
-            out[g] = self.gate(g, t)
-        out.update(c=self.c[t], y=self.y[t], v=self.v[t], y_hat=self.y_hat[t])
-        return out
+    def step_values(self, t: int) -> Arrays:
+        return lstm_frames.step_values(self, t)
 
-    def step_deltas(self, t: int) -> dict[str, np.ndarray]:
-        """Errors of step t, with the parts that arrive from t+1."""
-        out = {k: a[t] for k, a in self.backward_arrays().items()}
-        out["dy_from_next"] = self.recurrent_error(t)
-        out["dc_from_next"] = self.highway_error(t)
-        return out
+    def step_deltas(self, t: int) -> Arrays:
+        return lstm_frames.step_deltas(self, t)

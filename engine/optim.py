@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import FieldError
+
 
 class SGD:
     """p ← p − lr·u with u ← momentum·u + g (PyTorch's convention); plain SGD at momentum 0."""
@@ -103,13 +105,13 @@ class Adam:
         eps = _positive("eps", state.get("eps"))
         t = state.get("t")
         if not isinstance(t, int | np.integer) or isinstance(t, bool) or t < 0:
-            raise ValueError(f"optimizer state t: expected a non-negative integer, got {t!r}")
+            raise FieldError("t", f"expected a non-negative integer, got {t!r}")
         m = _arrays("m", state.get("m", {}))
         v = _arrays("v", state.get("v", {}))
         if set(m) != set(v) or any(m[k].shape != v[k].shape for k in m):
-            raise ValueError("optimizer state: m and v must name the same parameters and shapes")
+            raise FieldError("v", "m and v must name the same parameters and shapes")
         if any(np.any(a < 0) for a in v.values()):
-            raise ValueError("optimizer state v: second moments cannot be negative")
+            raise FieldError("v", "second moments cannot be negative")
         self.lr, self.beta1, self.beta2, self.eps, self.t = lr, beta1, beta2, eps, int(t)
         self.m, self.v = m, v
 
@@ -123,7 +125,7 @@ def optimizer_from_state(state: Mapping[str, Any]) -> SGD | Adam:
     elif kind == "adam":
         opt = Adam(lr=1.0)
     else:
-        raise ValueError(f"optimizer state kind: expected 'sgd' or 'adam', got {kind!r}")
+        raise FieldError("kind", f"expected 'sgd' or 'adam', got {kind!r}")
     opt.load_state_dict(state)
     return opt
 
@@ -134,24 +136,27 @@ def _matched(
     """Check grads name exactly the parameters, with their shapes, finite; return float arrays."""
     missing = [k for k in params if k not in grads]
     if missing:
-        raise ValueError(f"grads: missing {', '.join(missing)} (keyed by parameter name, e.g. W_z)")
+        raise FieldError(
+            "grads", f"missing {', '.join(missing)} (keyed by parameter name, e.g. W_z)"
+        )
     extra = [k for k in grads if k not in params]
     if extra:
-        raise ValueError(f"grads: {', '.join(extra)} name no parameter")
+        raise FieldError("grads", f"{', '.join(extra)} name no parameter")
     out = {}
     for key, p in params.items():
         g = np.asarray(grads[key], dtype=np.float64)
         shape = np.shape(p)
         if g.shape != shape:
-            raise ValueError(f"grads.{key}: expected shape {shape}, got {g.shape}")
+            raise FieldError(("grads", key), f"expected shape {shape}, got {g.shape}")
         if key in state and np.shape(state[key]) != shape:
-            raise ValueError(
-                f"params.{key}: shape {shape} differs from the optimizer state's "
-                f"{np.shape(state[key])}; start a new optimizer after changing the model"
+            raise FieldError(
+                ("params", key),
+                f"shape {shape} differs from the optimizer state's "
+                f"{np.shape(state[key])}; start a new optimizer after changing the model",
             )
         if not np.all(np.isfinite(g)):
             # Checked for every parameter before any state changes: a refused step is a no-op.
-            raise ValueError(f"grads.{key}: contains NaN or Inf")
+            raise FieldError(("grads", key), "contains NaN or Inf")
         out[key] = g
     return out
 
@@ -164,15 +169,15 @@ def _update(p: np.ndarray, delta: np.ndarray) -> np.ndarray:
 
 def _arrays(name: str, raw: object) -> dict[str, np.ndarray]:
     if not isinstance(raw, Mapping):
-        raise ValueError(f"optimizer state {name}: expected a dict of named arrays")
+        raise FieldError(name, "expected a dict of named arrays")
     out = {}
     for key, value in raw.items():
         try:
             arr = np.array(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"optimizer state {name}.{key}: not an array of numbers") from None
+            raise FieldError((name, str(key)), "not an array of numbers") from None
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"optimizer state {name}.{key}: contains NaN or Inf")
+            raise FieldError((name, str(key)), "contains NaN or Inf")
         out[str(key)] = arr
     return out
 
@@ -180,25 +185,25 @@ def _arrays(name: str, raw: object) -> dict[str, np.ndarray]:
 def _check_kind(state: Mapping[str, Any], kind: str) -> None:
     if not isinstance(state, Mapping) or state.get("kind") != kind:
         got = state.get("kind") if isinstance(state, Mapping) else state
-        raise ValueError(f"optimizer state kind: expected {kind!r}, got {got!r}")
+        raise FieldError("kind", f"expected {kind!r}, got {got!r}")
 
 
 def _real(name: str, value: object) -> float:
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        raise FieldError(name, f"expected a finite number, got {value!r}")
     return float(value)  # type: ignore[arg-type]
 
 
 def _positive(name: str, value: object) -> float:
     x = _real(name, value)
     if x <= 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
+        raise FieldError(name, f"expected a number > 0, got {value!r}")
     return x
 
 
 def _fraction(name: str, value: object) -> float:
     x = _real(name, value)
     if not 0 <= x < 1:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
+        raise FieldError(name, f"expected a number in [0, 1), got {value!r}")
     return x

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.activations import softmax
+from engine.errors import FieldError
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,11 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
     elif isinstance(raw, list | tuple):
         rows = list(raw)
     else:
-        raise ValueError("targets: expected a list with one entry per time step")
+        raise FieldError("targets", "expected a list with one entry per time step")
     if len(rows) != length:
-        raise ValueError(f"targets: expected {length} entries (one per time step), got {len(rows)}")
+        raise FieldError(
+            "targets", f"expected {length} entries (one per time step), got {len(rows)}"
+        )
     mask = np.zeros(length, dtype=bool)
     if loss == "cross_entropy":
         labels = np.full(length, -1, dtype=np.int64)
@@ -58,11 +61,11 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
             if entry is None or (isinstance(entry, int | np.integer) and entry == -1):
                 continue
             if isinstance(entry, bool) or not isinstance(entry, int | np.integer):
-                raise ValueError(
-                    f"targets[{t}]: expected an integer label or null for cross_entropy"
+                raise FieldError(
+                    ("targets", t), "expected an integer label or null for cross_entropy"
                 )
             if not 0 <= int(entry) < output_size:
-                raise ValueError(f"targets[{t}]: label {entry} outside 0..{output_size - 1}")
+                raise FieldError(("targets", t), f"label {entry} outside 0..{output_size - 1}")
             labels[t] = int(entry)
             mask[t] = True
         return Targets(mask=mask, values=None, labels=labels)
@@ -72,11 +75,11 @@ def make_targets(raw: object, loss: str, length: int, output_size: int) -> Targe
             continue
         arr = np.asarray(entry, dtype=np.float64) if _is_numeric(entry) else None
         if arr is None or arr.ndim != 1 or arr.shape[0] != output_size:
-            raise ValueError(f"targets[{t}]: expected {output_size} numbers or null for mse")
+            raise FieldError(("targets", t), f"expected {output_size} numbers or null for mse")
         if np.all(np.isnan(arr)):
             continue  # a NaN row is how arrays say "no target here"
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"targets[{t}]: contains NaN or Inf")
+            raise FieldError(("targets", t), "contains NaN or Inf")
         values[t] = arr
         mask[t] = True
     return Targets(mask=mask, values=values, labels=None)

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.readout import Targets
+from engine.problem import Problem
 from engine.runner import Runner
-from engine.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -22,16 +21,9 @@ class TraceResult:
     loss: float
 
 
-def run_trace(
-    spec: ModelSpec,
-    params: dict[str, np.ndarray],
-    inputs: object,
-    targets: Targets | object = None,
-    initial_state: dict | None = None,
-    truncate: int | None = None,
-) -> TraceResult:
+def run_trace(problem: Problem) -> TraceResult:
     """Forward every step, BPTT every step; every intermediate value kept."""
-    runner = Runner(spec, params, inputs, targets, initial_state, truncate)
+    runner = Runner(problem)
     runner.run_forward()
     runner.run_backward()
     return TraceResult(

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import FieldError
+
 TASK_TYPES = ("many_to_many", "many_to_one", "one_to_many")
 TASK_LOSSES = ("mse", "cross_entropy")
 
@@ -59,24 +61,24 @@ class TaskData:
 
 
 def check_task(task: TaskData) -> None:
-    """Raise ValueError unless the arrays agree with each other and with the loss."""
+    """Raise FieldError unless the arrays agree with each other and with the loss."""
     if task.task_type not in TASK_TYPES:
-        raise ValueError(f"task_type: expected one of {TASK_TYPES}, got {task.task_type!r}")
+        raise FieldError("task_type", f"expected one of {TASK_TYPES}, got {task.task_type!r}")
     if task.loss not in TASK_LOSSES:
-        raise ValueError(f"loss: expected one of {TASK_LOSSES}, got {task.loss!r}")
+        raise FieldError("loss", f"expected one of {TASK_LOSSES}, got {task.loss!r}")
     x = task.inputs
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind != "f":
-        raise ValueError("inputs: expected a float array of shape (T, D)")
+        raise FieldError("inputs", "expected a float array of shape (T, D)")
     T, D = x.shape
     if T < 1 or D < 1:
-        raise ValueError(f"inputs: expected at least one step and one input, got shape {x.shape}")
+        raise FieldError("inputs", f"expected at least one step and one input, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ValueError("inputs: contains NaN or Inf")
+        raise FieldError("inputs", "contains NaN or Inf")
     if len(task.input_names) != D:
-        raise ValueError(f"input_names: expected {D} names, got {len(task.input_names)}")
+        raise FieldError("input_names", f"expected {D} names, got {len(task.input_names)}")
     O = len(task.output_names)
     if O < 1:
-        raise ValueError("output_names: expected at least one output")
+        raise FieldError("output_names", "expected at least one output")
     if task.loss == "mse":
         _check_mse(task.targets, task.labels, T, O)
     else:
@@ -85,32 +87,35 @@ def check_task(task: TaskData) -> None:
 
 def _check_mse(targets: np.ndarray | None, labels: np.ndarray | None, T: int, O: int) -> None:
     if labels is not None:
-        raise ValueError("labels: only for loss cross_entropy; pass targets for mse")
+        raise FieldError("labels", "only for loss cross_entropy; pass targets for mse")
     if not isinstance(targets, np.ndarray) or targets.dtype.kind != "f":
-        raise ValueError(f"targets: expected a float array of shape ({T}, {O}) for mse")
+        raise FieldError("targets", f"expected a float array of shape ({T}, {O}) for mse")
     if targets.shape != (T, O):
-        raise ValueError(f"targets: expected shape ({T}, {O}), got {targets.shape}")
+        raise FieldError("targets", f"expected shape ({T}, {O}), got {targets.shape}")
     if np.any(np.isinf(targets)):
-        raise ValueError("targets: contains Inf")
+        raise FieldError("targets", "contains Inf")
     nan = np.isnan(targets)
     partial = np.nonzero(nan.any(axis=1) & ~nan.all(axis=1))[0]
     if partial.size:
-        raise ValueError(
-            f"targets[{partial[0]}]: partly NaN; a step has a whole target row or none (all NaN)"
+        raise FieldError(
+            ("targets", int(partial[0])),
+            "partly NaN; a step has a whole target row or none (all NaN)",
         )
 
 
 def _check_labels(labels: np.ndarray | None, targets: np.ndarray | None, T: int, O: int) -> None:
     if targets is not None:
-        raise ValueError("targets: only for loss mse; pass labels for cross_entropy")
+        raise FieldError("targets", "only for loss mse; pass labels for cross_entropy")
     if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels: expected an integer array of shape ({T},) for cross_entropy")
+        raise FieldError("labels", f"expected an integer array of shape ({T},) for cross_entropy")
     if labels.shape != (T,):
-        raise ValueError(f"labels: expected shape ({T},), got {labels.shape}")
+        raise FieldError("labels", f"expected shape ({T},), got {labels.shape}")
     bad = np.nonzero((labels < -1) | (labels >= O))[0]
     if bad.size:
         t = int(bad[0])
-        raise ValueError(f"labels[{t}]: {labels[t]} outside 0..{O - 1} (or −1 for no target)")
+        raise FieldError(
+            ("labels", int(t)), f"{labels[t]} outside 0..{O - 1} (or −1 for no target)"
+        )
 
 
 def only_last(T: int, value: np.ndarray) -> np.ndarray:

@@ -5,20 +5,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine import datasets, reber
+from engine.errors import FieldError
 from engine.task_data import TaskData, one_hot, only_last
 from engine.user_data import parse_csv, user_sequence
 
-__all__ = ["TASKS", "TaskData", "TaskInfo", "TaskOption", "make_task", "parse_csv", "user_sequence"]
+__all__ = [
+    "TASKS",
+    "TaskData",
+    "TaskInfo",
+    "TaskOption",
+    "generate",
+    "make_task",
+    "parse_csv",
+    "resolve_options",
+    "user_sequence",
+]
 
 MAX_LENGTH = 2000
 STEPS_PER_DAY = 144  # one sample every 10 minutes
-CHARS_PATH = Path(__file__).parent / "data" / "chars_text.txt"
+CHARS_PATH = datasets.TEXT_PATH
 # Long-run mean and standard deviation of the weather generator (measured over 5 × 10^5 steps),
 # so every window is standardised the same way and the page can turn values back into units.
 WEATHER_NAMES = ["temperature", "pressure", "wind", "humidity"]
@@ -63,14 +73,13 @@ def _length(default: int, low: int = 2) -> TaskOption:
     return TaskOption("length", default, low, MAX_LENGTH, True, "time steps T")
 
 
-@cache
 def chars_text() -> str:
-    """The short text the chars task reads (shipped in engine/data)."""
-    return CHARS_PATH.read_text(encoding="utf-8").strip()
+    """The text the chars task reads (engine/data/chars: Bierce, The Devil's Dictionary)."""
+    return datasets.load_text()
 
 
 def chars_alphabet() -> list[str]:
-    return sorted(set(chars_text()))
+    return datasets.text_alphabet()
 
 
 # ----------------------------------------------------------------------------- generators
@@ -141,28 +150,7 @@ def _copy(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
 
 
 def _chars(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
-    text, alphabet = chars_text(), chars_alphabet()
-    T, offset = o["length"], o["offset"]
-    if offset + T + 1 > len(text):
-        raise ValueError(
-            f"offset: offset + length + 1 must be at most {len(text)} (the text's length); "
-            f"got {offset} + {T} + 1"
-        )
-    index = {ch: k for k, ch in enumerate(alphabet)}
-    codes = np.array([index[ch] for ch in text[offset : offset + T + 1]], dtype=np.int64)
-    names = ["␣" if ch == " " else ch for ch in alphabet]
-    return TaskData(
-        "chars",
-        "many_to_many",
-        one_hot(codes[:T], len(alphabet)),
-        None,
-        codes[1:],
-        "cross_entropy",
-        names,
-        list(names),
-        TASKS["chars"].description,
-        {"text": text[offset : offset + T + 1]},
-    )
+    return datasets.text_task(o, TASKS["chars"].description)
 
 
 def _ou(rng: np.random.Generator, n: int, tau_steps: float) -> np.ndarray:
@@ -207,6 +195,10 @@ def _weather(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
         "start_minute": 10 * start,
         "horizon": horizon,
         "target_raw": float(raw[T - 1 + horizon, 0]),
+        # The target is the temperature channel: it is scaled as input 0 is.
+        "output_mean": WEATHER_MEAN[:1].tolist(),
+        "output_std": WEATHER_STD[:1].tolist(),
+        "output_units": WEATHER_UNITS[:1],
     }
     return TaskData(
         "weather",
@@ -256,6 +248,29 @@ def _info(
     return TaskInfo(name, description, kind, loss, *sizes, options, length_option, offset)
 
 
+def _series_info(name: str) -> TaskInfo:
+    """A shipped series: windows of `length` steps from value `offset` (default: held-out start)."""
+    series, info = datasets.load_series(name), datasets.SERIES[name]
+    return _info(
+        name,
+        info.description,
+        "many_to_many",
+        "mse",
+        (1, 1, info.hidden_size),
+        (
+            TaskOption("length", info.default_length, 2, info.heldout - 1, True, "time steps T"),
+            TaskOption(
+                "offset",
+                series.n_train,
+                0,
+                series.n - 3,
+                True,
+                f"first value (0 = {series.labels[0]}; the held-out part starts at the default)",
+            ),
+        ),
+    )
+
+
 TASKS: dict[str, TaskInfo] = {
     "sine": _info(
         "sine",
@@ -292,14 +307,31 @@ TASKS: dict[str, TaskInfo] = {
     ),
     "chars": _info(
         "chars",
-        "Predict the next character of a short text about recurrent networks.",
+        "Predict the next character of Bierce's The Devil's Dictionary (1911); "
+        "its last 1,000 characters are held out.",
         "many_to_many",
         "cross_entropy",
         (len(chars_alphabet()), len(chars_alphabet()), 32),
         (
-            TaskOption("length", 40, 1, len(chars_text()) - 1, True, "time steps T"),
-            TaskOption("offset", 0, 0, len(chars_text()) - 2, True, "first character"),
+            TaskOption("length", 40, 1, datasets.TEXT_HELDOUT - 1, True, "time steps T"),
+            TaskOption(
+                "offset",
+                len(chars_text()) - datasets.TEXT_HELDOUT,
+                0,
+                len(chars_text()) - 2,
+                True,
+                "first character (the held-out part starts at the default)",
+            ),
         ),
+    ),
+    **{name: _series_info(name) for name in datasets.SERIES},
+    "reber": _info(
+        "reber",
+        reber.DESCRIPTION,
+        "many_to_many",
+        "cross_entropy",
+        (len(reber.SYMBOLS), len(reber.SYMBOLS), 8),
+        (_length(50, low=1),),
     ),
     "weather": _info(
         "weather",
@@ -326,39 +358,66 @@ _GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], TaskData]
     "chars": _chars,
     "weather": _weather,
     "echo": _echo,
+    "airline": lambda rng, o: datasets.series_task("airline", o),
+    "nile": lambda rng, o: datasets.series_task("nile", o),
+    "sunspots": lambda rng, o: datasets.series_task("sunspots", o),
+    "reber": reber.reber_task,
 }
 
 
 def make_task(name: str, seed: int, length: int | None = None, **options: Any) -> TaskData:
-    """Generate a built-in task; `length` is the number of time steps T where the task has one."""
-    if name not in TASKS:
-        raise ValueError(f"task: unknown {name!r}; known tasks: {', '.join(TASKS)}")
+    """Generate a built-in task; `length` is the number of time steps T where the task has one.
+
+    A bad option raises FieldError located at (name, option), or (name, "length") for the
+    `length` given: callers relocate (name,) to where the options sit in their request.
+    """
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+        raise FieldError("seed", f"expected a non-negative integer, got {seed!r}")
+    return generate(name, np.random.default_rng(seed), resolve_options(name, length, **options))
+
+
+def generate(name: str, rng: np.random.Generator, values: dict[str, Any]) -> TaskData:
+    """A sequence of a task from any random stream; `values` as resolve_options returns them."""
+    return _GENERATORS[name](rng, values)
+
+
+def resolve_options(name: str, length: int | None = None, **options: Any) -> dict[str, Any]:
+    """Every option of the task, checked, defaults filled in (make_task's checks, no sequence)."""
+    if name not in TASKS:
+        raise FieldError("task", f"unknown {name!r}; known tasks: {', '.join(TASKS)}")
     info = TASKS[name]
     known = {o.name: o for o in info.options}
     unknown = [k for k in options if k not in known]
     if unknown:
-        raise ValueError(f"{name}: unknown option {unknown[0]!r}; options: {', '.join(known)}")
+        raise FieldError(name, f"unknown option {unknown[0]!r}; options: {', '.join(known)}")
     if length is not None:
         if info.length_option in options:
-            raise ValueError(f"{name}: pass either length or {info.length_option}, not both")
+            raise FieldError(name, f"pass either length or {info.length_option}, not both")
         if isinstance(length, bool) or not isinstance(length, int | np.integer):
-            raise ValueError(f"length: expected an integer, got {length!r}")
+            raise FieldError((name, "length"), f"expected an integer, got {length!r}")
         options[info.length_option] = int(length) - info.length_offset
-    values = {k: _option(name, known[k], options.get(k, known[k].default)) for k in known}
-    return _GENERATORS[name](np.random.default_rng(seed), values)
+    return {
+        k: _option(name, spec, options.get(k, spec.default), length is not None)
+        for k, spec in known.items()
+    }
 
 
-def _option(task: str, spec: TaskOption, value: Any) -> float:
-    shift = TASKS[task].length_offset if spec.name == TASKS[task].length_option else 0
-    where = f"{task}.{spec.name}" if not shift else f"{task}.{spec.name} (length − {shift})"
+def _option(task: str, spec: TaskOption, value: Any, length_given: bool) -> float:
+    info = TASKS[task]
+    if length_given and spec.name == info.length_option:
+        # the value came from `length`: name that, with its bounds, as the user gave it
+        shift = info.length_offset
+        loc: tuple[str, ...] = (task, "length")
+        how = f" ({spec.name} = length − {shift})" if shift else ""
+    else:
+        shift, loc, how = 0, (task, spec.name), ""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
+        raise FieldError(loc, f"expected a number, got {value!r}")
     if not (math.isfinite(float(value)) and spec.low <= value <= spec.high):
-        raise ValueError(
-            f"{where}: expected a value in [{spec.low:g}, {spec.high:g}], got {value!r}"
+        low, high = spec.low + shift, spec.high + shift
+        raise FieldError(
+            loc, f"expected a value in [{low:g}, {high:g}]{how}, got {value + shift!r}"
         )
     if spec.integer and float(value) != int(value):
-        raise ValueError(f"{where}: expected an integer, got {value!r}")
+        raise FieldError(loc, f"expected an integer, got {value!r}")
     return int(value) if spec.integer else float(value)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.batches import Batch, batch_loss_and_grads
 from engine.clipping import clip_by_global_norm, clip_by_value, global_norm
+from engine.errors import FieldError
 from engine.optim import SGD, Adam
+from engine.problem import Problem
 from engine.readout import Targets
-from engine.runner import Runner
-from engine.spec import ModelSpec, check_params
 
 OPTIMIZERS = ("sgd", "adam")
 CLIP_KINDS = ("norm", "value")
@@ -30,18 +31,18 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {self.optimizer!r}")
+            raise FieldError("optimizer", f"expected one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(
-                f"learning_rate: expected a positive number, got {self.learning_rate!r}"
+            raise FieldError(
+                "learning_rate", f"expected a positive number, got {self.learning_rate!r}"
             )
         if self.clip is not None and self.clip not in CLIP_KINDS:
-            raise ValueError(f"clip: expected one of {CLIP_KINDS} or null, got {self.clip!r}")
+            raise FieldError("clip", f"expected one of {CLIP_KINDS} or null, got {self.clip!r}")
         if self.clip is not None and not (
             np.isfinite(self.clip_threshold) and self.clip_threshold > 0
         ):
-            raise ValueError(
-                f"clip_threshold: expected a positive number, got {self.clip_threshold!r}"
+            raise FieldError(
+                "clip_threshold", f"expected a positive number, got {self.clip_threshold!r}"
             )
 
     def make_optimizer(self) -> SGD | Adam:
@@ -65,28 +66,26 @@ class UpdateMetrics:
 class Trainer:
     """Trains a model's parameters on one sequence, deterministically."""
 
-    def __init__(
-        self,
-        spec: ModelSpec,
-        params: dict[str, np.ndarray],
-        inputs: np.ndarray,
-        targets: Targets,
-        config: TrainConfig,
-        initial_state: dict | None = None,
-    ) -> None:
-        self.spec = spec
-        self.params = check_params(spec, params)
-        self.inputs = inputs
-        self.targets = targets
+    def __init__(self, problem: Problem, config: TrainConfig) -> None:
+        """Start from the problem's (validated) params and sequence; truncated BPTT as the
+        config says (the problem's own truncation is the stepping view's, not training's)."""
+        self.spec = problem.spec
+        self.params = problem.params
+        self.inputs, self.targets = problem.inputs, problem.targets
         self.config = config
-        self.initial_state = initial_state
+        self.initial_state: dict | None = problem.initial_state
         self.optimizer = config.make_optimizer()
         self.updates = 0
         self.diverged = False
+        self.batch: Batch | None = None
 
     def set_sequence(self, inputs: np.ndarray, targets: Targets) -> None:
         """Train on another sequence from now on; optimiser state is kept."""
         self.inputs, self.targets = inputs, targets
+
+    def set_batch(self, batch: Batch | None) -> None:
+        """Train on the mean over these sequences from now on (None: the one sequence again)."""
+        self.batch = batch
 
     def run(self, n_updates: int) -> Iterator[UpdateMetrics]:
         """Yield after each of n updates; stop early (reporting it) if training diverges."""
@@ -99,18 +98,14 @@ class Trainer:
     def update(self) -> UpdateMetrics:
         """One forward + BPTT + clip + optimiser step; parameters stay untouched on divergence."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            runner = Runner(
+            # a minibatch (engine.batches) or the one sequence: mean loss and mean gradients
+            loss, grads = batch_loss_and_grads(
                 self.spec,
                 self.params,
-                self.inputs,
-                self.targets,
+                self.batch or [(self.inputs, self.targets)],
                 self.initial_state,
                 self.config.truncate,
             )
-            runner.run_forward()
-            runner.run_backward()
-            loss = runner.loss()
-            grads = runner.grads()
             norm = global_norm(grads)
         self.updates += 1
         if not (np.isfinite(loss) and np.isfinite(norm)):

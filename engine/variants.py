@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from engine.errors import FieldError
+
 # One line each, shown by the API presets and the page's variant picker.
 VARIANT_DESCRIPTIONS: dict[str, str] = {
     "vanilla": "Greff's vanilla LSTM: three gates, peepholes, tanh for g and h.",
@@ -44,22 +46,22 @@ class Variant:
 
     def __post_init__(self) -> None:
         if self.coupled and not (self.input_gate and self.forget_gate):
-            raise ValueError(
-                "variant: CIFG couples f = 1 − i and cannot be combined with NIG or NFG"
+            raise FieldError(
+                "variant", "CIFG couples f = 1 − i and cannot be combined with NIG or NFG"
             )
         if self.gate_recurrence and not (
             self.input_gate and self.forget_gate and self.output_gate and not self.coupled
         ):
-            raise ValueError(
-                "variant: FGR needs all three gates with their own parameters "
-                "(not with NIG, NFG, NOG or CIFG)"
+            raise FieldError(
+                "variant",
+                "FGR needs all three gates with their own parameters (not with NIG, NFG, NOG or CIFG)",
             )
 
     @classmethod
     def parse(cls, key: str) -> Variant:
         """Parse 'vanilla', 'NP' or a '+'-joined combination such as 'NP+CIFG'."""
         if not isinstance(key, str) or not key.strip():
-            raise ValueError("variant: expected a key such as 'vanilla', 'NP' or 'NP+CIFG'")
+            raise FieldError("variant", "expected a key such as 'vanilla', 'NP' or 'NP+CIFG'")
         parts = [p.strip() for p in key.split("+")]
         switches: dict[str, bool] = {}
         for part in parts:
@@ -71,9 +73,9 @@ class Variant:
                 switches[_SWITCH_ON[part]] = True
             else:
                 known = ", ".join(("vanilla", *_ORDER))
-                raise ValueError(f"variant: unknown key {part!r}; known keys: {known}")
+                raise FieldError("variant", f"unknown key {part!r}; known keys: {known}")
         if len(set(parts)) != len(parts):
-            raise ValueError(f"variant: {key!r} names a switch twice")
+            raise FieldError("variant", f"{key!r} names a switch twice")
         return cls(**switches)
 
     @property

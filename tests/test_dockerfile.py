@@ -2,8 +2,6 @@
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -14,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.dockerfile import copy_sources, env_vars, instructions, single
+from devtools.local_server import free_port, orphan_guarded
+from tests.dockerfile import env_vars, instructions, single
+from tests.wheel import build_wheel
 
 
 def test_dockerfile_has_no_hadolint_findings(repo_root: Path) -> None:
@@ -37,23 +37,29 @@ def test_dockerfile_installs_runtime_deps_only(repo_root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_runtime_install_serves_health(repo_root: Path, tmp_path: Path) -> None:
-    """Replays the image in a fresh venv: same COPYs, same `pip install .`, same ENV, CMD."""
+def test_runtime_install_serves_health(
+    repo_root: Path, image_tree: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """Replays the image in a fresh venv: same COPYs (.dockerignore applied), `pip install .`,
+    same ENV and CMD.
+
+    `pip install .` is done in its two steps: the wheel is built from the copied tree by the
+    project's build backend (without pip's isolated build env, which only re-downloads that
+    backend), then pip installs it with every runtime dependency, resolved as in the image,
+    into a venv that has nothing else (made without pip; this pip installs into it).
+    """
     dockerfile = repo_root / "Dockerfile"
-    workdir = tmp_path / "srv"
-    workdir.mkdir()
-    for source in copy_sources(dockerfile):
-        _copy(repo_root / source, workdir / Path(source).name)
+    workdir, _ = image_tree
+    wheel = build_wheel(workdir, tmp_path / "dist")
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python, bin_dir = venv / "bin" / "python", venv / "bin"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "."],
-        cwd=workdir,
-        check=True,
-        timeout=600,
-    )
+    # --no-compile: the image's .pyc files change nothing that this test looks at.
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "-q", "--no-compile", str(wheel)], check=True, timeout=600)
+    check = subprocess.run([*pip, "check"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
 
     image_workdir = single(dockerfile, "WORKDIR")
     env = {
@@ -76,10 +82,10 @@ def test_runtime_install_serves_health(repo_root: Path, tmp_path: Path) -> None:
         assert not missing, f"not installed by `pip install .` (package data?): {sorted(missing)}"
 
     command = json.loads(single(dockerfile, "CMD"))
-    port = _free_port()
+    port = free_port()
     command = _with_option(_with_option(command, "--host", "127.0.0.1"), "--port", str(port))
     server = subprocess.Popen(
-        [str(bin_dir / command[0]), *command[1:]],
+        orphan_guarded([str(bin_dir / command[0]), *command[1:]]),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -107,21 +113,6 @@ def _files(root: Path) -> set[str]:
         for path in root.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
-
-
-def _copy(source: Path, target: Path) -> None:
-    if source.is_dir():
-        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-        shutil.copytree(source, target, ignore=ignore)
-    else:
-        shutil.copy2(source, target)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _with_option(command: list[str], option: str, value: str) -> list[str]:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from app.routes import (
+    connectivity,
     experiments,
     export,
     health,
@@ -23,6 +24,7 @@ api_router.include_router(trace.router)
 api_router.include_router(uploads.router)
 api_router.include_router(sessions.router)
 api_router.include_router(stepping.router)
+api_router.include_router(connectivity.router)
 api_router.include_router(training.router)
 api_router.include_router(export.router)
 api_router.include_router(stream.router)

@@ -7,9 +7,16 @@ from fastapi.responses import JSONResponse
 
 from app.deps import SettingsDep
 from app.errors import ErrorPublic
-from app.experiment_jobs import MAX_RUNNING, ExperimentJobs, TooManyExperimentsError
+from app.experiment_jobs import (
+    MAX_RUNNING,
+    ExperimentJob,
+    ExperimentJobs,
+    TooManyExperimentsError,
+)
+from app.limits import check_limit
 from app.routes.common import StrictJSONRoute
 from app.schemas.experiment import (
+    MAX_BATCH_SIZE,
     MAX_HIDDEN_SIZE,
     MAX_LENGTH,
     MAX_SEEDS,
@@ -23,9 +30,10 @@ from app.schemas.experiment import (
     ExperimentPublic,
 )
 from app.serialize import JSONBytesResponse
+from app.sessions.factory import task_from_name
 from app.settings import Settings
+from engine.errors import FieldError
 from engine.experiment import GREFF_FINDING, ExperimentConfig
-from engine.tasks import make_task
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=StrictJSONRoute)
 
@@ -50,29 +58,23 @@ ExperimentId = Annotated[str, Path(max_length=64, description="as returned on cr
 
 
 def experiment_config(body: ExperimentCreate, settings: Settings) -> tuple[ExperimentConfig, int]:
-    """The engine's config and the sequence length T; ValueError (→ 422) names the field."""
-    if body.hidden_size > settings.max_hidden_size:
-        raise ValueError(
-            f"hidden_size: {body.hidden_size} exceeds the limit "
-            f"max_hidden_size={settings.max_hidden_size}"
-        )
-    try:
-        options: dict[str, Any] = dict(body.task_options)  # `length` is make_task's own argument
-        sample = make_task(body.task, seed=0, **options)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"task_options: {exc}") from None
+    """The engine's config and the sequence length T; a FieldError (→ 422) names the field."""
+    check_limit("hidden_size", body.hidden_size, "max_hidden_size", settings.max_hidden_size)
+    options: dict[str, Any] = dict(body.task_options)  # `length` is make_task's own argument
+    sample = task_from_name(body.task, options, seed=0, at=("task_options",))
     limit = min(MAX_LENGTH, settings.max_sequence_length)
     if sample.length > limit:
-        raise ValueError(
-            f"task_options: the sequences would have {sample.length} steps; an experiment "
-            f"allows at most {limit}"
+        raise FieldError(
+            "task_options",
+            f"the sequences would have {sample.length} steps; an experiment allows at most {limit}",
         )
-    work = len(body.variants) * len(body.seeds) * body.updates * sample.length
+    work = len(body.variants) * len(body.seeds) * body.updates * body.batch_size * sample.length
     if work > MAX_TRAINING_STEPS:
-        raise ValueError(
-            f"updates: {len(body.variants)} variants × {len(body.seeds)} seeds × {body.updates} "
-            f"updates × {sample.length} steps = {work:,} time steps to train; an experiment "
-            f"allows at most {MAX_TRAINING_STEPS:,}"
+        raise FieldError(
+            "updates",
+            f"{len(body.variants)} variants × {len(body.seeds)} seeds × {body.updates} "
+            f"updates × {body.batch_size} sequences × {sample.length} steps = {work:,} time "
+            f"steps to train; an experiment allows at most {MAX_TRAINING_STEPS:,}",
         )
     config = ExperimentConfig(
         task=body.task,
@@ -83,6 +85,8 @@ def experiment_config(body: ExperimentCreate, settings: Settings) -> tuple[Exper
         learning_rate=body.learning_rate,
         variants=tuple(body.variants),
         time_budget_seconds=body.time_budget_seconds,
+        batch_size=body.batch_size,
+        match_parameters=body.match_parameters,
     )
     return config, sample.length
 
@@ -98,6 +102,7 @@ async def read_experiment_defaults() -> dict[str, Any]:
         "sequence_length": MAX_LENGTH,
         "time_budget_seconds": MAX_TIME_BUDGET_SECONDS,
         "training_steps": MAX_TRAINING_STEPS,
+        "batch_size": MAX_BATCH_SIZE,
     }
     return {
         "defaults": ExperimentCreate(),
@@ -123,13 +128,19 @@ async def create_experiment(
     return {"id": job.id, "status": job.status, "total": job.total}
 
 
+def _public(job: ExperimentJob) -> JSONBytesResponse:
+    """The job's snapshot (built in ExperimentJob.snapshot), validated by ExperimentPublic."""
+    public = ExperimentPublic.model_validate(job.snapshot())
+    return JSONBytesResponse(public.model_dump(exclude_unset=True))
+
+
 @router.get("/{experiment_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
 async def read_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
     """Progress (done of total), the runs so far, medians, the summary and Greff's finding."""
-    return JSONBytesResponse(jobs.get(experiment_id).snapshot())
+    return _public(jobs.get(experiment_id))
 
 
 @router.delete("/{experiment_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
 async def delete_experiment(experiment_id: ExperimentId, jobs: JobsDep) -> JSONBytesResponse:
     """Cancel (if running) and forget; the answer holds the runs that had finished."""
-    return JSONBytesResponse(jobs.delete(experiment_id).snapshot())
+    return _public(jobs.delete(experiment_id))

@@ -7,9 +7,11 @@ from starlette.concurrency import run_in_threadpool
 
 from app import serialize
 from app.deps import SessionDep
+from app.errors import fields_in
 from app.routes.common import NOT_FOUND
 from app.sessions import Session, snapshot
 from engine import io_trace
+from engine.errors import FieldError
 from engine.io_params import dump_params, to_pytorch
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["export"])
@@ -52,7 +54,11 @@ async def export_params(
 ) -> Response:
     """Parameters as .npz or JSON in the notation, or .npz with PyTorch keys (NP LSTM, RNN)."""
     async with session.lock:
-        data = await run_in_threadpool(_params_file, session, format)
+        with fields_in("query"):
+            try:
+                data = await run_in_threadpool(_params_file, session, format)
+            except FieldError as exc:  # the session's variant does not fit this format
+                raise exc.relocated(("variant",), ("format",)) from None
     kind = "json" if format == "json" else "npz"
     suffix = "-pytorch.npz" if format == "pytorch" else f".{kind}"
     return _download(data, f"params-{session.id}{suffix}", kind)
@@ -62,8 +68,8 @@ def _trace_file(session: Session, fmt: str, key: str | None) -> tuple[bytes, str
     arrays = io_trace.trace_arrays(session.runner)
     if key is not None:
         if key not in arrays:
-            raise ValueError(
-                f"key: {key!r} is not a quantity of this trace; one of {', '.join(arrays)}"
+            raise FieldError(
+                "key", f"{key!r} is not a quantity of this trace; one of {', '.join(arrays)}"
             )
         arrays = {key: arrays[key]}
     if fmt == "npz":
@@ -84,7 +90,8 @@ async def export_trace(
 ) -> Response:
     """The trace so far: every quantity as .npz, JSON, or CSV (a zip of CSVs, or ?key= one)."""
     async with session.lock:
-        data, kind, name = await run_in_threadpool(_trace_file, session, format, key)
+        with fields_in("query"):  # key is a query parameter
+            data, kind, name = await run_in_threadpool(_trace_file, session, format, key)
     return _download(data, name, kind)
 
 

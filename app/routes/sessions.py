@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import SessionDep, SettingsDep, StoreDep
+from app.deps import ClientDep, SessionDep, SettingsDep, StoreDep
 from app.routes.common import NOT_FOUND, StrictJSONRoute
 from app.schemas import SessionCreate, SessionPublic, SessionUpdate
 from app.sessions.factory import describe, session_from_config
@@ -15,11 +15,11 @@ router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=StrictJSON
 
 @router.post("", status_code=201, response_model=SessionPublic)
 async def create_session(
-    body: SessionCreate, settings: SettingsDep, store: StoreDep
+    body: SessionCreate, settings: SettingsDep, store: StoreDep, client: ClientDep
 ) -> dict[str, Any]:
     """Make a session from a task (or your own sequence), a cell, a variant and a seed."""
     session = await run_in_threadpool(session_from_config, body, settings)
-    store.add(session)
+    await store.add(session, client)
     return describe(session)
 
 
@@ -41,6 +41,8 @@ async def update_session(session: SessionDep, body: SessionUpdate) -> dict[str, 
             session.clip = changes["clip"]
         if changes.get("clip_threshold") is not None:
             session.clip_threshold = changes["clip_threshold"]
+        if "layer" in changes:
+            session.set_layer(changes["layer"])
         return describe(session)
 
 
@@ -48,5 +50,5 @@ async def update_session(session: SessionDep, body: SessionUpdate) -> dict[str, 
 async def delete_session(session: SessionDep, store: StoreDep) -> Response:
     """Forget the session (an open stream on it is closed)."""
     async with session.lock:
-        store.delete(session.id)
+        await store.delete(session.id)
     return Response(status_code=204)

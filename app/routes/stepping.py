@@ -6,9 +6,16 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import SessionDep
+from app.errors import fields_in
 from app.routes.common import NOT_FOUND, StrictJSONRoute
 from app.schemas import ResetRequest, SeekRequest, SessionPublic, SessionTracePublic, StepRequest
-from app.schemas.frames import BackwardFramePublic, ForwardFramePublic, StepResponse
+from app.schemas.common import Direction
+from app.schemas.frames import (
+    BackwardFramePublic,
+    ComputedFramesResponse,
+    ForwardFramePublic,
+    StepResponse,
+)
 from app.serialize import JSONBytesResponse
 from app.sessions import Session
 from app.sessions.factory import describe
@@ -62,6 +69,21 @@ async def seek_step(session: SessionDep, body: SeekRequest) -> JSONBytesResponse
     async with session.lock:
         frame = await run_in_threadpool(session.seek, body.t, body.direction, body.grads)
         return JSONBytesResponse(frame)
+
+
+@router.get("/frames", response_model=ComputedFramesResponse, responses=NOT_FOUND)
+async def read_frames(
+    session: SessionDep,
+    start: Annotated[int, Query(ge=0, description="first step")],
+    stop: Annotated[int, Query(ge=1, description="one past the last step")],
+    direction: Annotated[Direction, Query()] = "forward",
+) -> JSONBytesResponse:
+    """Frames of steps [start, stop) already computed (at most 200 from start), built as stepped
+    frames are; the cursors do not move. A step not computed yet is a 422 naming start or stop."""
+    async with session.lock:
+        with fields_in("query"):  # start and stop are query parameters
+            frames = await run_in_threadpool(session.computed_frames, direction, start, stop)
+        return JSONBytesResponse({"frames": frames, "cursors": session.cursors()})
 
 
 @router.post("/reset", response_model=SessionPublic, responses=NOT_FOUND)

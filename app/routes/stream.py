@@ -4,9 +4,9 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketState
 
 from app.errors import NotFoundError
-from app.sessions import SessionStore
+from app.sessions import SessionStore, StoreUnavailableError
 from app.settings import Settings
-from app.streaming import CLOSE_GONE, Stream
+from app.streaming import CLOSE_GONE, CLOSE_TRY_AGAIN, Stream
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["stream"])
 
@@ -17,20 +17,26 @@ async def stream_session(websocket: WebSocket, session_id: str) -> None:
     store: SessionStore = websocket.app.state.sessions
     settings: Settings = websocket.app.state.settings
     await websocket.accept()
-    try:
-        session = store.get(session_id)
-    except NotFoundError as exc:
-        await websocket.close(code=CLOSE_GONE, reason=str(exc)[:120])
-        return
-    stream = Stream(websocket, session, store, settings)
     streams: set[Stream] = websocket.app.state.streams
-    streams.add(stream)
+    stream: Stream | None = None
     try:
+        session = await store.get(session_id)
+        stream = Stream(websocket, session, store, settings)
+        streams.add(stream)
         await stream.send_state()
         await stream.run()
+    except NotFoundError as exc:
+        await _close(websocket, CLOSE_GONE, str(exc))
+    except StoreUnavailableError as exc:  # the page reconnects with back-off
+        await _close(websocket, CLOSE_TRY_AGAIN, str(exc))
     finally:
-        streams.discard(stream)
-        if websocket.application_state == WebSocketState.CONNECTED and (
-            websocket.client_state == WebSocketState.CONNECTED
-        ):
-            await websocket.close(code=1011, reason="stream ended")
+        if stream is not None:
+            streams.discard(stream)
+        await _close(websocket, 1011, "stream ended")
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED and (
+        websocket.client_state == WebSocketState.CONNECTED
+    ):
+        await websocket.close(code=code, reason=reason[:120])

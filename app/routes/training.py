@@ -1,4 +1,4 @@
-"""Training a session's model on its sequence, and reading the parameters it ends with."""
+"""Training a session's model (fresh minibatches of its task, or its one sequence), and its params."""
 
 from typing import Any
 
@@ -10,41 +10,39 @@ from app.deps import SessionDep, SettingsDep
 from app.limits import check_limit
 from app.routes.common import NOT_FOUND, StrictJSONRoute
 from app.schemas import ParamsPublic, TrainRequest, TrainResponse
+from app.schemas.training import update_metrics
 from app.serialize import JSONBytesResponse
 from app.sessions import Session
+from app.sessions.fitting import plan_for
 from app.sessions.session import train_config
+from engine.batches import FitPlan
 from engine.training import TrainConfig
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["training"], route_class=StrictJSONRoute)
 
 
-def _train(session: Session, config: TrainConfig, updates: int) -> dict[str, Any]:
-    trainer = session.start_training(config)
+def _train(session: Session, config: TrainConfig, plan: FitPlan, updates: int) -> dict[str, Any]:
+    trainer = session.start_training(config, plan)
     nf = serialize.NonFinite()
     metrics = []
-    for _ in range(updates):
+    for k in range(updates):
         m = session.train_update(trainer)
-        metrics.append(
-            {
-                "update": m.update,
-                "loss": nf.number(m.loss),
-                "grad_norm": nf.number(m.grad_norm),
-                "grad_norm_after_clip": nf.number(m.grad_norm_after_clip),
-                "clipped": m.clipped,
-                "diverged": m.diverged,
-            }
-        )
+        last = k == updates - 1 or m.diverged
+        heldout = session.measure_heldout() if last or plan.heldout_due(m.update) else None
+        metrics.append(update_metrics(m, heldout, nf))
         if m.diverged:
             break
     loss = session.finish_training()
-    return nf.mark(
-        {
-            "metrics": metrics,
-            "updates_total": session.train_updates,
-            "diverged": session.diverged,
-            "loss": nf.number(loss),
-        }
+    response = TrainResponse(
+        metrics=metrics,
+        updates_total=session.train_updates,
+        diverged=session.diverged,
+        loss=nf.number(loss),
+        fit=plan.fit,
+        batch_size=plan.batch_size,
+        heldout_loss=None if session.heldout_loss is None else nf.number(session.heldout_loss),
     )
+    return nf.mark(response.model_dump(exclude={"nonfinite"}))
 
 
 @router.post("/train", response_model=TrainResponse, responses=NOT_FOUND)
@@ -56,8 +54,9 @@ async def train_session(
         "updates", body.updates, "max_train_updates_per_call", settings.max_train_updates_per_call
     )
     config = train_config(body)
+    plan = plan_for(session, body)
     async with session.lock:
-        result = await run_in_threadpool(_train, session, config, body.updates)
+        result = await run_in_threadpool(_train, session, config, plan, body.updates)
         return JSONBytesResponse(result)
 
 

@@ -5,15 +5,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import SettingsDep, StoreDep
-from app.errors import TooLargeError, loads_strict
+from app.deps import ClientDep, SettingsDep, StoreDep
+from app.errors import InvalidJSONError, TooLargeError, loads_strict
 from app.routes.common import UPLOAD
 from app.schemas import SessionPublic
 from app.schemas.common import Cell, Loss
 from app.sessions import snapshot
 from app.sessions.factory import describe
+from app.sessions.text import decode_text
 from app.sessions.uploads import UploadConfig, session_from_upload
 from app.settings import Settings
+from engine.errors import FieldError
+
+_OPTIONS = 'expected a JSON object such as {"length": 50}'
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -29,10 +33,10 @@ async def read_upload(file: UploadFile, field: str, settings: Settings) -> bytes
 def _options(text: str) -> dict[str, Any]:
     try:
         value = loads_strict(text)
-    except ValueError:
-        raise ValueError('task_options: expected a JSON object such as {"length": 50}') from None
+    except InvalidJSONError as exc:
+        raise FieldError("task_options", f"{_OPTIONS} ({str(exc)[:80]})") from None
     if not isinstance(value, dict):
-        raise ValueError('task_options: expected a JSON object such as {"length": 50}')
+        raise FieldError("task_options", _OPTIONS)
     return value
 
 
@@ -40,11 +44,17 @@ def _options(text: str) -> dict[str, Any]:
 async def create_session_from_upload(
     settings: SettingsDep,
     store: StoreDep,
+    client: ClientDep,
     params_file: Annotated[
-        UploadFile | None, File(description=".npz, .safetensors or .json")
+        UploadFile | None,
+        File(description=".npz, .safetensors, .json, or a model file: .pt/.pth, .keras, .h5"),
     ] = None,
     sequence_file: Annotated[
         UploadFile | None, File(description="CSV: x… and target… columns")
+    ] = None,
+    text_file: Annotated[
+        UploadFile | None,
+        File(description="UTF-8 text: one character per step, the vocabulary built from it"),
     ] = None,
     layout: Annotated[str, Form(description="auto, notation, pytorch or keras")] = "auto",
     cell: Annotated[Cell, Form()] = "lstm",
@@ -57,7 +67,7 @@ async def create_session_from_upload(
     n_inputs: Annotated[int | None, Form(ge=1, description="CSV: first n columns are x")] = None,
     truncate: Annotated[int | None, Form(ge=1)] = None,
 ) -> dict[str, Any]:
-    """Make a session from uploaded parameters (any layout) and/or a CSV sequence."""
+    """Make a session from uploaded parameters (any layout) and/or a CSV sequence or a text."""
     cfg = UploadConfig(
         cell,
         variant,
@@ -82,9 +92,13 @@ async def create_session_from_upload(
         try:
             csv_text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError("sequence_file: not UTF-8 text") from None
-    session = await run_in_threadpool(session_from_upload, cfg, params, csv_text, settings)
-    store.add(session)
+            raise FieldError("sequence_file", "not UTF-8 text") from None
+    text = None
+    if text_file is not None:
+        raw = await read_upload(text_file, "text_file", settings)
+        text = decode_text(raw, ("text_file",))
+    session = await run_in_threadpool(session_from_upload, cfg, params, csv_text, settings, text)
+    await store.add(session, client)
     return describe(session)
 
 
@@ -92,11 +106,12 @@ async def create_session_from_upload(
 async def restore_session(
     settings: SettingsDep,
     store: StoreDep,
+    client: ClientDep,
     file: Annotated[UploadFile, File(description="a snapshot (.json or .npz) from GET …/snapshot")],
 ) -> dict[str, Any]:
     """Recreate a session (params, optimiser state, sequence, cursors) from a snapshot."""
     data = await read_upload(file, "file", settings)
     fmt = "npz" if data.startswith(b"PK") else "json"
     session = await run_in_threadpool(snapshot.from_bytes, data, fmt, settings)
-    store.add(session)
+    await store.add(session, client)
     return describe(session)

@@ -3,9 +3,10 @@
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.experiment_jobs import CURVE_POINTS
-from app.schemas.common import Finite, OutNumber, RequestModel, Seed
+from app.schemas.common import Bool, Finite, OutNumber, RequestModel, Seed
 from engine.experiment import EXPERIMENT_VARIANTS, ExperimentConfig
 from engine.tasks import TASKS
 from engine.variants import Variant
@@ -23,6 +24,7 @@ MAX_TIME_BUDGET_SECONDS = 120.0
 # Runs × updates × time steps: the work itself, whatever the mix (the default needs 216,000).
 MAX_TRAINING_STEPS = 2_000_000
 MAX_OPTIONS = 8
+MAX_BATCH_SIZE = 16
 
 # stopped: the time budget ran out first; abandoned: nobody read it for ABANDON_SECONDS.
 ExperimentStatus = Literal["running", "complete", "stopped", "cancelled", "abandoned", "failed"]
@@ -66,19 +68,34 @@ class ExperimentCreate(RequestModel):
         le=MAX_TIME_BUDGET_SECONDS,
         description="no run starts after this; the result then says how many finished",
     )
+    batch_size: int = Field(
+        _DEFAULT.batch_size,
+        ge=1,
+        le=MAX_BATCH_SIZE,
+        description="fresh sequences per update, their gradients averaged",
+    )
+    match_parameters: Bool = Field(
+        _DEFAULT.match_parameters,
+        description="give each variant the hidden size whose parameter count is closest to the "
+        "vanilla LSTM's at hidden_size (FGR has 2.6× the parameters at equal H)",
+    )
 
     @field_validator("task")
     @classmethod
     def _known_task(cls, value: str) -> str:
         if value not in TASKS:
-            raise ValueError(f"unknown task {value[:40]!r}; known tasks: {', '.join(TASKS)}")
+            raise PydanticCustomError(
+                "value_error",
+                "unknown task {task}; known tasks: {known}",
+                {"task": repr(value[:40]), "known": ", ".join(TASKS)},
+            )
         return value
 
     @field_validator("seeds")
     @classmethod
     def _distinct_seeds(cls, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):
-            raise ValueError("seeds must be distinct")
+            raise PydanticCustomError("value_error", "seeds must be distinct")
         return value
 
     @field_validator("variants")
@@ -86,10 +103,11 @@ class ExperimentCreate(RequestModel):
     def _known_variants(cls, value: list[str]) -> list[str]:
         keys = []
         for key in value:
-            # Variant.parse names the problem ("variant: unknown key 'X'; known keys: ...").
+            # Variant.parse names the problem ("variant: unknown key 'X'; known keys: ...");
+            # pydantic takes its FieldError as any ValueError and locates it at `variants`.
             keys.append(Variant.parse(key[:40]).key)
         if len(set(keys)) != len(keys):
-            raise ValueError("variants must be distinct")
+            raise PydanticCustomError("value_error", "variants must be distinct")
         return value
 
 
@@ -114,6 +132,8 @@ class ExperimentConfigPublic(BaseModel):
     variants: list[str]
     time_budget_seconds: float
     sequence_length: int
+    batch_size: int
+    match_parameters: bool
 
 
 class RunPublic(BaseModel):
@@ -125,6 +145,15 @@ class RunPublic(BaseModel):
     final_loss: OutNumber = Field(description="null when training diverged")
     diverged: bool
     seconds: float
+    hidden_size: int = Field(
+        description="H of this run (differs per variant with match_parameters)"
+    )
+    parameters: int = Field(description="the model's parameter count")
+    final_accuracy: OutNumber = Field(
+        None,
+        description="cross-entropy tasks: share of held-out target steps whose most likely "
+        "class is right (reber: allowed by the grammar); null for mse",
+    )
     curve: list[OutNumber] = Field(description=f"training loss, at most {CURVE_POINTS} points")
     curve_updates: list[int] = Field(description="the update (1-based) of each curve point")
 

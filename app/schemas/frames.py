@@ -28,7 +28,10 @@ class BackwardFramePublic(BaseModel):
     t: int
     T: int
     deltas: dict[str, OutVector]
-    norms: dict[str, OutNumber]
+    delta_norms: dict[str, OutNumber] = Field(description="‖dy‖, ‖dc‖, ‖dx‖ (RNN: ‖dh‖, ‖dx‖)")
+    cut_to_prev: bool = Field(
+        description="truncated BPTT drops what step t sends back: step t−1 receives nothing"
+    )
     grad_norm: OutNumber
     grads: dict[str, OutArray] | None = Field(
         None, description="d<param> accumulated from T−1 down to t (when asked for)"
@@ -54,4 +57,11 @@ class StepResponse(BaseModel):
     frames: list[ForwardFramePublic | BackwardFramePublic]
     steps: int = Field(description="steps actually taken")
     frames_dropped: int = Field(0, description="earlier frames left out to keep the reply small")
+    cursors: CursorsPublic
+
+
+class ComputedFramesResponse(BaseModel):
+    """Frames of already computed steps, as stepped; the cursors, which did not move."""
+
+    frames: list[ForwardFramePublic | BackwardFramePublic]
     cursors: CursorsPublic

@@ -70,11 +70,19 @@ class SessionCreate(RequestModel):
     cell: Cell = "lstm"
     variant: str = Field("vanilla", max_length=100, description="LSTM only, e.g. 'NP+CIFG'")
     hidden_size: Int | None = Field(None, ge=1, description="H; default: the task's suggestion")
+    num_layers: Int = Field(
+        1, ge=1, description="L stacked layers, each of H cells (at most max_num_layers)"
+    )
     loss: Loss | None = Field(None, description="default: the task's loss (mse for a sequence)")
     seed: Seed = 0
     init: InitOptions = Field(default_factory=InitOptions)
     task: TaskChoice | None = Field(None, description="default: the sine task")
     sequence: SequenceIn | None = Field(None, description="instead of a task")
+    text: str | None = Field(
+        None,
+        description="instead of a task: your own UTF-8 text, read one character per step "
+        "(next-character prediction); the vocabulary is its distinct characters",
+    )
     truncate: Int | None = Field(None, ge=1, description="truncated BPTT over k steps")
     clip: ClipKind | None = "norm"
     clip_threshold: Finite = Field(5.0, gt=0)
@@ -86,6 +94,9 @@ class SessionUpdate(RequestModel):
     truncate: Int | None = Field(None, ge=1)
     clip: ClipKind | None = None
     clip_threshold: Finite | None = Field(None, gt=0)
+    layer: Int | None = Field(
+        None, ge=0, description="the layer every frame shows (stacked models; null: the top)"
+    )
 
 
 class SizesPublic(BaseModel):
@@ -123,6 +134,8 @@ class SessionPublic(BaseModel):
     structure: dict[str, bool]
     sizes: SizesPublic
     loss: Loss
+    num_layers: int = 1
+    layer: int | None = Field(None, description="the layer frames show (stacked models only)")
     seed: int
     T: int
     cursors: CursorsPublic
@@ -135,6 +148,9 @@ class SessionPublic(BaseModel):
     task: TaskPublic
     training: TrainingStatePublic
     source: str = Field(description="'config', 'upload' or 'restore'")
+    vocabulary: list[str] | None = Field(
+        None, description="text tasks: the characters in one-hot order (input and output k)"
+    )
 
 
 class StepRequest(RequestModel):

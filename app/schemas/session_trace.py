@@ -14,7 +14,7 @@ class SessionTracePublic(BaseModel):
     forward: dict[str, OutMatrix] = Field(description="key → computed_forward × n")
     backward: dict[str, OutMatrix] = Field(description="key → T × n; empty before BPTT")
     delta_norms: dict[str, OutVector] = Field(description="‖dy(t)‖, ‖dc(t)‖, ‖dx(t)‖ per step")
-    loss_per_step: OutVector
+    loss_t: OutVector = Field(description="loss per computed step (0 where no target)")
     target_mask: list[bool]
     targets: list[list[float] | int | None] = Field(
         description="per step: the target (O numbers for MSE, a label for cross-entropy) or null"

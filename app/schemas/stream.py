@@ -13,6 +13,8 @@ from app.schemas.common import (
     Optimizer,
     RequestModel,
 )
+from app.schemas.training import BATCH_HELP, FIT_HELP, HELDOUT_HELP, Fit
+from engine.batches import MAX_BATCH_SIZE
 
 Rate = Annotated[
     float, Field(strict=True, gt=0, le=10_000, allow_inf_nan=False, description="frames/s")
@@ -74,6 +76,9 @@ class TrainCmd(RequestModel):
     truncate: Int | None = Field(None, ge=1)
     updates: Int | None = Field(None, ge=1, description="stop after this many (null: until stop)")
     frame_every: Int = Field(10, ge=1, description="a fresh forward frame every n updates")
+    fit: Fit | None = Field(None, description=FIT_HELP)
+    batch_size: Int | None = Field(None, ge=1, le=MAX_BATCH_SIZE, description=BATCH_HELP)
+    heldout_every: Int = Field(10, ge=1, description=HELDOUT_HELP)
 
 
 class ResetCmd(RequestModel):

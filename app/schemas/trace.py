@@ -76,8 +76,11 @@ class TraceRequest(RequestModel):
         None, description="T entries: O numbers (mse) or a label (cross_entropy); null: no target"
     )
     loss: Loss = "mse"
+    num_layers: Int = Field(
+        1, ge=1, description="L stacked layers; layer l ≥ 1's keys end in @l (W_z@1, y@1, …)"
+    )
     initial_state: dict[str, Vector] | None = Field(
-        None, description="y and c (LSTM) or h (RNN); zeros where absent"
+        None, description="y and c (LSTM) or h (RNN), y@1 … for layer 1 …; zeros where absent"
     )
     truncate: Int | None = Field(None, ge=1, description="truncated BPTT over k steps")
 

@@ -1,5 +1,7 @@
 """Training schemas: one call runs a bounded number of updates and returns metrics per update."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import (
@@ -11,6 +13,20 @@ from app.schemas.common import (
     OutNumber,
     RequestModel,
 )
+from app.serialize import NonFinite
+from engine.batches import MAX_BATCH_SIZE
+from engine.training import UpdateMetrics
+
+Fit = Literal["task", "sequence"]
+FIT_HELP = (
+    "'task': every update draws a fresh minibatch from the task (its generator, or the training "
+    "part of its data set); 'sequence': fit only the sequence on screen. "
+    "Default: 'task' where the session has a built-in task, 'sequence' for your own data."
+)
+BATCH_HELP = (
+    "sequences per update, their gradients averaged (default 8 for 'task', 1 for 'sequence')"
+)
+HELDOUT_HELP = "measure the loss on the held-out sequences every n updates (and after the last)"
 
 
 class TrainRequest(RequestModel):
@@ -29,6 +45,9 @@ class TrainRequest(RequestModel):
     clip: ClipKind | None = Field("norm", description="null: no clipping")
     clip_threshold: Finite = Field(5.0, gt=0)
     truncate: Int | None = Field(None, ge=1)
+    fit: Fit | None = Field(None, description=FIT_HELP)
+    batch_size: Int | None = Field(None, ge=1, le=MAX_BATCH_SIZE, description=BATCH_HELP)
+    heldout_every: Int = Field(10, ge=1, description=HELDOUT_HELP)
 
 
 class UpdateMetricsPublic(BaseModel):
@@ -40,6 +59,30 @@ class UpdateMetricsPublic(BaseModel):
     grad_norm_after_clip: OutNumber
     clipped: bool
     diverged: bool
+    heldout_loss: OutNumber = Field(
+        None, description="mean loss per held-out sequence after this update, where measured"
+    )
+
+
+class MetricsFramePublic(UpdateMetricsPublic):
+    """The stream's frame after each training update: the same metrics, typed "metrics"."""
+
+    type: Literal["metrics"] = "metrics"
+    nonfinite: bool | None = None
+
+
+def update_metrics(m: UpdateMetrics, heldout: float | None, nf: NonFinite) -> UpdateMetricsPublic:
+    """The one place an update's metrics take their public form (POST …/train, the stream);
+    non-finite numbers are noted in `nf` (sent as null, the reply flagged)."""
+    return UpdateMetricsPublic(
+        update=m.update,
+        loss=nf.number(m.loss),
+        grad_norm=nf.number(m.grad_norm),
+        grad_norm_after_clip=nf.number(m.grad_norm_after_clip),
+        clipped=m.clipped,
+        diverged=m.diverged,
+        heldout_loss=None if heldout is None else nf.number(heldout),
+    )
 
 
 class TrainResponse(BaseModel):
@@ -48,7 +91,13 @@ class TrainResponse(BaseModel):
     metrics: list[UpdateMetricsPublic]
     updates_total: int
     diverged: bool
-    loss: OutNumber = Field(description="loss of the new parameters over the sequence")
+    loss: OutNumber = Field(description="loss of the new parameters over the sequence on screen")
+    fit: Fit
+    batch_size: int
+    heldout_loss: OutNumber = Field(
+        description="mean loss per held-out sequence with the new parameters (null: no held-out "
+        "set, the session's sequence is your own data)"
+    )
     nonfinite: bool | None = None
 
 

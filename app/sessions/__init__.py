@@ -1,6 +1,6 @@
-"""Sessions: a bounded in-memory store of models being stepped, trained and streamed."""
+"""Sessions: models being stepped, trained and streamed, and the store that keeps them."""
 
 from app.sessions.session import Session
-from app.sessions.store import SessionStore
+from app.sessions.store import MemoryStore, SessionStore, StoreUnavailableError, make_store
 
-__all__ = ["Session", "SessionStore"]
+__all__ = ["MemoryStore", "Session", "SessionStore", "StoreUnavailableError", "make_store"]

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from app import serialize
-from engine.analysis import lstm_connectivity, rnn_connectivity
+from engine.batches import FitPlan
+from engine.errors import FieldError
 from engine.init import init_params
-from engine.lstm import LSTMComputation
+from engine.problem import Problem
 from engine.readout import Targets, make_targets
 from engine.runner import Runner
 from engine.spec import ModelSpec, param_shapes
@@ -61,21 +62,28 @@ class Session:
     truncate: int | None = None
     clip: str | None = "norm"
     clip_threshold: float = 5.0
+    layer: int | None = None  # the layer frames show (a stacked model; None: the top)
     trainer: Trainer | None = None
     train_updates: int = 0
     diverged: bool = False
     last_loss: float | None = None
+    fit_plan: FitPlan | None = None  # what training draws from (engine.batches)
+    heldout_loss: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
     closed: bool = False
 
     def __post_init__(self) -> None:
         if self.task.loss != self.spec.loss:
-            raise ValueError(f"loss: the sequence is for {self.task.loss}, not {self.spec.loss}")
+            raise FieldError("loss", f"the sequence is for {self.task.loss}, not {self.spec.loss}")
         self.targets: Targets = make_targets(
             self.task.loss_targets, self.spec.loss, self.task.length, self.spec.output_size
         )
-        self.runner = Runner(
+        self.runner = Runner(self.problem())
+
+    def problem(self) -> Problem:
+        """The model on this session's sequence, validated: what every Runner and Trainer takes."""
+        return Problem.build(
             self.spec, self.params, self.task.inputs, self.targets, truncate=self.truncate
         )
 
@@ -99,12 +107,10 @@ class Session:
     def rebuild_runner(self, keep_cursor: bool = True) -> None:
         """A new Runner on the current params; the forward cursor is recomputed up to where it was."""
         shown = self.runner.forward_t
-        self.runner = Runner(
-            self.spec, self.params, self.task.inputs, self.targets, truncate=self.truncate
-        )
+        self.runner = Runner(self.problem())
         if keep_cursor and shown > 0:
             with np.errstate(all="ignore"):
-                self.runner.seek(shown - 1, "forward")
+                self.runner.move_to(shown - 1, "forward")
 
     def set_truncate(self, k: int | None) -> None:
         self.runner.set_truncate(k)
@@ -126,10 +132,10 @@ class Session:
         r = self.runner
         start = r.forward_t
         if start >= r.T:
-            raise ValueError(f"t: already at the last step ({r.T - 1})")
+            raise FieldError("t", f"already at the last step ({r.T - 1})")
         end = r.T - 1 if to_end else min(r.T - 1, start + steps - 1)
         with np.errstate(all="ignore"):
-            r.seek(end, "forward")
+            r.move_to(end, "forward")
             return self._frames(range(start, end + 1), self.forward_frame)
 
     def back(self, steps: int = 1) -> StepResult:
@@ -137,9 +143,9 @@ class Session:
         r = self.runner
         shown = r.forward_t - 1
         if shown <= 0:
-            raise ValueError("t: already at the first step")
+            raise FieldError("t", "already at the first step")
         target = max(0, shown - steps)
-        r.seek(target, "forward")
+        r.move_to(target, "forward")
         return self._frames(range(shown - 1, target - 1, -1), self.forward_frame)
 
     def backward(self, steps: int = 1, to_end: bool = False, grads: bool = False) -> StepResult:
@@ -147,32 +153,61 @@ class Session:
         r = self.runner
         start = r.backward_t - 1
         if start < 0:
-            raise ValueError("t: BPTT has already reached step 0")
+            raise FieldError("t", "BPTT has already reached step 0")
         end = 0 if to_end else max(0, start - steps + 1)
         with np.errstate(all="ignore"):
-            r.seek(end, "backward")
+            r.move_to(end, "backward")
             return self._frames(range(start, end - 1, -1), lambda t: self.backward_frame(t, grads))
 
     def seek(self, t: int, direction: str, grads: bool = False) -> dict[str, Any]:
         if not 0 <= t < self.T:
-            raise ValueError(f"t: expected a step in 0..{self.T - 1}, got {t}")
+            raise FieldError("t", f"expected a step in 0..{self.T - 1}, got {t}")
         with np.errstate(all="ignore"):
-            self.runner.seek(t, direction)
+            self.runner.move_to(t, direction)
             if direction == "backward":
                 return self.backward_frame(t, grads)
             return self.forward_frame(t)
 
+    def set_layer(self, layer: int | None) -> None:
+        """Choose the layer every frame shows (None: the top); refused beyond the stack."""
+        self.runner.frame_layer(layer)
+        self.layer = layer
+
+    def shown_layer(self) -> int | None:
+        """The layer frames show: None for a one-layer model."""
+        return self.runner.frame_layer(self.layer)[0]
+
     def forward_frame(self, t: int) -> dict[str, Any]:
-        return serialize.forward_frame(self.runner.forward_frame(t))
+        return serialize.forward_frame(self.runner.forward_frame(t, self.layer))
 
     def backward_frame(self, t: int, grads: bool = False) -> dict[str, Any]:
         with np.errstate(all="ignore"):
-            frame = self.runner.backward_frame(t, include_grads=True)
+            frame = self.runner.backward_frame(t, include_grads=grads, layer=self.layer)
         return serialize.backward_frame(frame, with_grads=grads)
 
     def _frames(self, steps: range, frame: Any) -> StepResult:
         kept = steps[-MAX_FRAMES:]
         return StepResult([frame(t) for t in kept], len(steps), len(steps) - len(kept))
+
+    def computed_frames(self, direction: str, start: int, stop: int) -> list[dict[str, Any]]:
+        """Frames of already computed steps [start, stop) (at most MAX_FRAMES, from start),
+        built as stepped frames are; no cursor moves and nothing is computed."""
+
+        r = self.runner
+        if direction == "forward":
+            lo, hi = 0, r.computed_forward
+        else:  # BPTT has computed [computed_backward, T) once it has started
+            lo, hi = (r.computed_backward, r.T) if r.computed_backward < r.T else (r.T, r.T)
+        if hi <= lo:
+            raise FieldError("start", f"no step has been computed {direction} yet")
+        if not lo <= start < hi:
+            raise FieldError("start", f"expected a step computed {direction}, {lo}..{hi - 1}")
+        if not start < stop <= hi:
+            raise FieldError("stop", f"expected {start + 1}..{hi} (steps computed {direction})")
+        steps = range(start, min(stop, start + MAX_FRAMES))
+        if direction == "forward":
+            return [self.forward_frame(t) for t in steps]
+        return [self.backward_frame(t) for t in steps]
 
     # ----------------------------------------------------------------- whole trace
     def trace(self, connectivity: bool = False) -> dict[str, Any]:
@@ -184,8 +219,8 @@ class Session:
             "cursors": self.cursors(),
             "forward": nf.arrays(r.forward_arrays()),
             "backward": nf.arrays(r.backward_arrays()),
-            "delta_norms": nf.arrays(r.delta_norms()),
-            "loss_per_step": nf.array(r.comp.loss[:n]),
+            "delta_norms": nf.arrays(r.delta_norms(self.layer)),  # of the layer frames show
+            "loss_t": nf.array(r.comp.loss[:n]),
             "target_mask": self.targets.mask.tolist(),
             # Data, not model output: every step's, so frames rebuilt from the trace show it.
             "targets": [self.targets.row(t) for t in range(self.targets.length)],
@@ -202,20 +237,22 @@ class Session:
             return np.zeros(0)
         cost = n * 4.0 * self.spec.hidden_size**3
         if cost > CONNECTIVITY_BUDGET:
-            raise ValueError(
-                f"connectivity: T·4H³ = {cost:.3g} exceeds the budget of {CONNECTIVITY_BUDGET:.0e}; "
-                "use a shorter sequence or a smaller hidden size"
+            raise FieldError(
+                "connectivity",
+                f"T·4H³ = {cost:.3g} exceeds the budget of {CONNECTIVITY_BUDGET:.0e}; "
+                "use a shorter sequence or a smaller hidden size",
             )
         with np.errstate(all="ignore"):
-            if isinstance(r.comp, LSTMComputation):
-                return lstm_connectivity(r.comp, n - 1)[:n]
-            return rnn_connectivity(r.comp, n - 1)[:n]
+            return r.connectivity(n - 1)
 
     # ----------------------------------------------------------------- training
-    def start_training(self, config: TrainConfig) -> Trainer:
-        """A Trainer on the current params; the optimiser state carries over if the kind matches."""
+    def start_training(self, config: TrainConfig, plan: FitPlan | None = None) -> Trainer:
+        """A Trainer on the current params; the optimiser state carries over if the kind matches.
+
+        `plan` says what each update trains on (None: the one sequence on screen)."""
+        self.fit_plan = plan
         previous = self.trainer
-        trainer = Trainer(self.spec, self.params, self.task.inputs, self.targets, config)
+        trainer = Trainer(self.problem(), config)
         if previous is not None and previous.optimizer.kind == trainer.optimizer.kind:
             opt = previous.optimizer
             opt.lr = config.learning_rate
@@ -228,6 +265,8 @@ class Session:
 
     def train_update(self, trainer: Trainer) -> UpdateMetrics:
         """One update; the session's params follow the trainer's unless the update diverged."""
+        if self.fit_plan is not None:
+            self.fit_plan.prepare(trainer)
         metrics = trainer.update()
         self.train_updates = trainer.updates
         self.diverged = metrics.diverged
@@ -235,11 +274,19 @@ class Session:
         self.params = trainer.params
         return metrics
 
+    def measure_heldout(self) -> float | None:
+        """Mean loss per held-out sequence with the current params (None: no held-out set)."""
+        if self.fit_plan is None:
+            return None
+        with np.errstate(all="ignore"):
+            self.heldout_loss = self.fit_plan.heldout_loss(self.spec, self.params)
+        return self.heldout_loss
+
     def finish_training(self) -> float:
         """Rebuild the runner on the trained params; return their loss over the sequence."""
         self.rebuild_runner(keep_cursor=True)
         with np.errstate(all="ignore"):
-            check = Runner(self.spec, self.params, self.task.inputs, self.targets)
+            check = Runner(self.problem())
             check.run_forward()
             return check.loss()
 

@@ -13,65 +13,74 @@ import zlib
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from app import serialize
-from app.errors import loads_strict
+from app.errors import InvalidJSONError, loads_strict
 from app.limits import check_limit, check_sizes
+from app.schemas.snapshot import (
+    ConfigSnapshot,
+    CursorsSnapshot,
+    InitSnapshot,
+    SnapshotMeta,
+    TaskSnapshot,
+    TrainConfigSnapshot,
+    TrainingSnapshot,
+)
 from app.sessions.factory import make_spec, new_session_id
 from app.sessions.session import Session
 from app.settings import Settings
+from engine.errors import FieldError, Loc
 from engine.io_checks import Limits, check_name
 from engine.io_params import read_arrays
 from engine.optim import optimizer_from_state
 from engine.task_data import TaskData
 from engine.training import TrainConfig
 
-FORMAT = "lstm-explorer-session"
-VERSION = 1
 _OPT_ARRAYS = ("velocity", "m", "v")
 _MAX_META = 1 << 20
 _MAX_ARRAYS = 200
 
 
 def meta(session: Session) -> dict[str, Any]:
-    """Everything but the arrays."""
+    """Everything but the arrays, as a SnapshotMeta (what restore reads back)."""
     spec, task, trainer = session.spec, session.task, session.trainer
     opt_state = trainer.optimizer.state_dict() if trainer else None
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "config": {
-            "cell": spec.cell,
-            "variant": spec.variant.key,
-            "input_size": spec.input_size,
-            "hidden_size": spec.hidden_size,
-            "output_size": spec.output_size,
-            "loss": spec.loss,
-            "seed": session.seed,
-            "init": session.init,
-            "truncate": session.truncate,
-            "clip": session.clip,
-            "clip_threshold": session.clip_threshold,
-            "task_options": session.task_options,
-        },
-        "task": {
-            "name": task.name,
-            "task_type": task.task_type,
-            "description": task.description,
-            "input_names": task.input_names,
-            "output_names": task.output_names,
-            "extra": task.extra,
-        },
-        "training": {
-            "updates": session.train_updates,
-            "diverged": session.diverged,
-            "config": vars(trainer.config) if trainer else None,
-            "optimizer": {k: v for k, v in opt_state.items() if k not in _OPT_ARRAYS}
+    snap = SnapshotMeta(
+        config=ConfigSnapshot(
+            cell=spec.cell,  # type: ignore[arg-type]
+            variant=spec.variant.key,
+            input_size=spec.input_size,
+            hidden_size=spec.hidden_size,
+            num_layers=spec.num_layers,
+            output_size=spec.output_size,
+            loss=spec.loss,  # type: ignore[arg-type]
+            seed=session.seed,
+            init=InitSnapshot(**session.init),
+            truncate=session.truncate,
+            clip=session.clip,  # type: ignore[arg-type]
+            clip_threshold=session.clip_threshold,
+            task_options=session.task_options,
+        ),
+        task=TaskSnapshot(
+            name=task.name,
+            task_type=task.task_type,
+            description=task.description,
+            input_names=task.input_names,
+            output_names=task.output_names,
+            extra=task.extra,
+        ),
+        training=TrainingSnapshot(
+            updates=session.train_updates,
+            diverged=session.diverged,
+            config=TrainConfigSnapshot(**vars(trainer.config)) if trainer else None,
+            optimizer={k: v for k, v in opt_state.items() if k not in _OPT_ARRAYS}
             if opt_state
             else None,
-        },
-        "cursors": {"forward_t": session.runner.forward_t},
-    }
+        ),
+        cursors=CursorsSnapshot(forward_t=session.runner.forward_t),
+    )
+    return snap.model_dump(exclude_none=True)
 
 
 def arrays(session: Session) -> dict[str, np.ndarray]:
@@ -114,26 +123,34 @@ def to_npz(session: Session) -> bytes:
 
 
 # ----------------------------------------------------------------------------- restore
-def from_bytes(data: bytes, fmt: str, settings: Settings) -> Session:
-    """Rebuild a session from to_json() or to_npz() output, checking it like any upload."""
+def from_bytes(data: bytes, fmt: str, settings: Settings, field: str = "file") -> Session:
+    """Rebuild a session from to_json() or to_npz() output, checking it like any upload; a
+    FieldError is located in the upload's form `field`."""
     try:
         return _from_bytes(data, fmt, settings)
+    except FieldError as exc:
+        raise exc.within(field) from None
     except (TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         # a field of the wrong type deep inside: still the upload's fault, never a 500
-        raise ValueError(f"snapshot: malformed ({type(exc).__name__}: {str(exc)[:100]})") from None
+        raise FieldError(
+            field, f"malformed snapshot ({type(exc).__name__}: {str(exc)[:100]})"
+        ) from None
 
 
 def _from_bytes(data: bytes, fmt: str, settings: Settings) -> Session:
     if fmt == "json":
-        obj = loads_strict(data)
+        try:
+            obj = loads_strict(data)
+        except InvalidJSONError as exc:
+            raise FieldError((), f"not a JSON snapshot ({str(exc)[:100]})") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("arrays"), dict):
-            raise ValueError("snapshot: expected a JSON object with meta fields and 'arrays'")
+            raise FieldError((), "expected a JSON object with meta fields and 'arrays'")
         named = {str(k): _json_array(str(k), v) for k, v in obj.pop("arrays").items()}
         return build(obj, named, settings)
     if fmt == "npz":
         meta_obj, named = _read_npz(data, settings)
         return build(meta_obj, named, settings)
-    raise ValueError(f"format: expected 'json' or 'npz', got {fmt!r}")
+    raise FieldError("format", f"expected 'json' or 'npz', got {fmt!r}")
 
 
 def _json_array(name: str, value: Any) -> np.ndarray:
@@ -143,23 +160,34 @@ def _json_array(name: str, value: Any) -> np.ndarray:
         value = [[math.nan] * width if r is None else r for r in value]
     try:
         return np.array(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"arrays.{name}: not a rectangular array of numbers") from None
+    except (TypeError, ValueError, OverflowError):  # numpy's: ragged rows, text
+        raise FieldError(("arrays", name), "not a rectangular array of numbers") from None
 
 
 def _read_npz(data: bytes, settings: Settings) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if "meta.json" not in zf.namelist():
-                raise ValueError("snapshot: meta.json is missing from the archive")
+                raise FieldError((), "meta.json is missing from the archive")
             info = zf.getinfo("meta.json")
             check_limit("meta.json", info.file_size, "bytes", _MAX_META)
-            meta_obj = loads_strict(zf.read(info))
+            try:
+                meta_obj = loads_strict(zf.read(info))
+            except InvalidJSONError as exc:
+                raise FieldError("meta.json", f"not valid JSON ({str(exc)[:100]})") from None
             infos = zf.infolist()
             declared = sum(item.file_size for item in infos)
             # sizes as declared in the archive, checked before anything is inflated (zip bombs)
-            check_limit("snapshot", declared, "max_upload_bytes", settings.max_upload_bytes)
-            check_limit("snapshot", len(infos), "arrays", _MAX_ARRAYS)
+            if declared > settings.max_upload_bytes:
+                raise FieldError(
+                    (),
+                    f"the archive declares {declared} bytes, more than the limit "
+                    f"max_upload_bytes={settings.max_upload_bytes}",
+                )
+            if len(infos) > _MAX_ARRAYS:
+                raise FieldError(
+                    (), f"{len(infos)} members, more than the limit of {_MAX_ARRAYS} arrays"
+                )
             rest = io.BytesIO()
             with zipfile.ZipFile(rest, "w") as out:
                 for item in zf.infolist():
@@ -174,11 +202,14 @@ def _read_npz(data: bytes, settings: Settings) -> tuple[dict[str, Any], dict[str
         NotImplementedError,
         zlib.error,
     ) as exc:
-        raise ValueError(f"snapshot: unreadable archive ({type(exc).__name__})") from None
+        raise FieldError((), f"unreadable archive ({type(exc).__name__})") from None
     limits = Limits(max_bytes=settings.max_upload_bytes, max_arrays=_MAX_ARRAYS)
-    named = read_arrays(rest.getvalue(), "npz", limits, _shape_check(settings))
+    try:
+        named = read_arrays(rest.getvalue(), "npz", limits, _shape_check(settings))
+    except FieldError as exc:
+        raise exc.within("arrays") from None
     if not isinstance(meta_obj, dict):
-        raise ValueError("snapshot: meta.json is not a JSON object")
+        raise FieldError("meta.json", "expected a JSON object")
     return meta_obj, named
 
 
@@ -193,103 +224,119 @@ def _shape_check(settings: Settings) -> Any:
     def check(name: str, shape: tuple[int, ...]) -> None:
         check_name(name)
         if len(shape) not in (1, 2) or max(shape, default=0) > longest:
-            raise ValueError(
-                f"arrays.{name}: shape {shape} is not a 1-D or 2-D array within limits"
-            )
+            raise FieldError(name, f"shape {shape} is not a 1-D or 2-D array within limits")
 
     return check
 
 
 def build(m: dict[str, Any], named: dict[str, np.ndarray], settings: Settings) -> Session:
-    if m.get("format") != FORMAT or m.get("version") != VERSION:
-        raise ValueError(f"format: expected a {FORMAT!r} snapshot of version {VERSION}")
-    cfg, task_m, training = _dict(m, "config"), _dict(m, "task"), _dict(m, "training")
+    """The session a snapshot describes: meta checked by SnapshotMeta, arrays by the engine."""
+    try:
+        snap = SnapshotMeta.model_validate(m)
+    except ValidationError as exc:
+        raise _field_error(exc) from None
+    cfg, task_m, training = snap.config, snap.task, snap.training
     inputs = named.get("sequence.inputs")
     if inputs is None or inputs.ndim != 2:
-        raise ValueError("arrays.sequence.inputs: missing or not T×D")
-    sizes = (_int(cfg, "input_size"), _int(cfg, "hidden_size"), _int(cfg, "output_size"))
+        raise FieldError(("arrays", "sequence.inputs"), "missing or not T×D")
+    sizes = (cfg.input_size, cfg.hidden_size, cfg.output_size)
     check_sizes(
         settings,
         (*sizes, inputs.shape[0]),
-        ("config.input_size", "config.hidden_size", "config.output_size", "arrays.sequence.inputs"),
+        (
+            ("config", "input_size"),
+            ("config", "hidden_size"),
+            ("config", "output_size"),
+            ("arrays", "sequence.inputs"),
+        ),
+        cfg.num_layers,
     )
-    spec = make_spec(str(cfg.get("cell")), str(cfg.get("variant")), sizes, str(cfg.get("loss")))
+    try:
+        spec = make_spec(cfg.cell, cfg.variant, sizes, cfg.loss, cfg.num_layers)
+    except FieldError as exc:
+        raise exc.within("config") from None
     labels = named.get("sequence.labels")
-    task = TaskData(
-        name=str(task_m.get("name", "restored")),
-        task_type=str(task_m.get("task_type")),
-        inputs=inputs,
-        targets=named.get("sequence.targets"),
-        labels=None if labels is None else _labels(labels),
-        loss=spec.loss,
-        input_names=_names(task_m, "input_names"),
-        output_names=_names(task_m, "output_names"),
-        description=str(task_m.get("description", ""))[:500],
-        extra=_dict(task_m, "extra"),
-    )
+    try:
+        task = TaskData(
+            name=task_m.name,
+            task_type=task_m.task_type,
+            inputs=inputs,
+            targets=named.get("sequence.targets"),
+            labels=None if labels is None else _labels(labels),
+            loss=spec.loss,
+            input_names=task_m.input_names,
+            output_names=task_m.output_names,
+            description=task_m.description,
+            extra=task_m.extra,
+        )
+    except FieldError as exc:
+        raise _task_loc(exc) from None
     params = {k[len("params.") :]: v for k, v in named.items() if k.startswith("params.")}
-    truncate = cfg.get("truncate")
     session = Session(
         id=new_session_id(),
         spec=spec,
         params=params,
         task=task,
-        seed=_int(cfg, "seed", 0),
-        init=_dict(cfg, "init"),
+        seed=cfg.seed,
+        init=cfg.init.model_dump(exclude_none=True),
         source="restore",
-        task_options=_dict(cfg, "task_options"),
-        truncate=truncate if isinstance(truncate, int) else None,
-        clip=cfg.get("clip") if cfg.get("clip") in ("norm", "value") else None,
-        clip_threshold=float(cfg.get("clip_threshold", 5.0)),
+        task_options=cfg.task_options,
+        truncate=cfg.truncate,
+        clip=cfg.clip,
+        clip_threshold=cfg.clip_threshold,
     )
     session.params = session.runner.params  # checked copies
     _restore_training(session, training, named)
-    shown = _int(_dict(m, "cursors"), "forward_t", 0)
-    if 0 < shown <= session.T:
-        session.forward(shown)
+    if 0 < snap.cursors.forward_t <= session.T:
+        session.forward(snap.cursors.forward_t)
     return session
 
 
-def _restore_training(session: Session, training: dict[str, Any], named: dict) -> None:
-    config, opt = training.get("config"), training.get("optimizer")
-    if not isinstance(config, dict) or not isinstance(opt, dict):
+def _restore_training(session: Session, training: TrainingSnapshot, named: dict) -> None:
+    if training.config is None or training.optimizer is None:
         return
-    state: dict[str, Any] = dict(opt)
+    state: dict[str, Any] = dict(training.optimizer)
     for part in _OPT_ARRAYS:
         prefix = f"optimizer.{part}."
         state[part] = {k[len(prefix) :]: v for k, v in named.items() if k.startswith(prefix)}
-    trainer = session.start_training(
-        TrainConfig(**{k: config[k] for k in vars(TrainConfig()) if k in config})
-    )
-    trainer.optimizer = optimizer_from_state(state)
-    trainer.updates = session.train_updates = _int(training, "updates", 0)
-    session.diverged = bool(training.get("diverged", False))
+    trainer = session.start_training(TrainConfig(**training.config.model_dump()))
+    try:
+        trainer.optimizer = optimizer_from_state(state)
+    except FieldError as exc:  # located in the state: its arrays are arrays "optimizer.<part>.*"
+        raise exc.within("training", "optimizer") from None
+    trainer.updates = session.train_updates = training.updates
+    session.diverged = training.diverged
 
 
-def _dict(m: dict[str, Any], key: str) -> dict[str, Any]:
-    value = m.get(key, {})
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{key}: expected an object")
-    return value
+def _field_error(exc: ValidationError) -> FieldError:
+    """The first problem pydantic found in the meta, located as it found it."""
+    err = exc.errors()[0]
+    loc = tuple(p if isinstance(p, int) else str(p)[:100] for p in err["loc"])
+    return FieldError(loc, str(err["msg"]))
 
 
-def _int(m: dict[str, Any], key: str, default: int | None = None) -> int:
-    value = m.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{key}: expected a non-negative integer, got {value!r}")
-    return value
+_TASK_FIELDS: dict[str, Loc] = {
+    "inputs": ("arrays", "sequence.inputs"),
+    "targets": ("arrays", "sequence.targets"),
+    "labels": ("arrays", "sequence.labels"),
+    "input_names": ("task", "input_names"),
+    "output_names": ("task", "output_names"),
+    "task_type": ("task", "task_type"),
+}
+
+
+def _task_loc(exc: FieldError) -> FieldError:
+    """check_task's error, located where the snapshot holds that part of the task."""
+    for name, loc in _TASK_FIELDS.items():
+        moved = exc.relocated((name,), loc)
+        if moved is not exc:
+            return moved
+    return exc
 
 
 def _labels(arr: np.ndarray) -> np.ndarray:
     if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-        raise ValueError("arrays.sequence.labels: expected T integers (−1: no target)")
+        raise FieldError(("arrays", "sequence.labels"), "expected T integers (−1: no target)")
+    if np.any(np.abs(arr) > 2**62):  # before the int64 cast, which would wrap
+        raise FieldError(("arrays", "sequence.labels"), "a label is too large")
     return arr.astype(np.int64)
-
-
-def _names(m: dict[str, Any], key: str) -> list[str]:
-    value = m.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 100 for v in value):
-        raise ValueError(f"task.{key}: expected a list of short strings")
-    return value

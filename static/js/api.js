@@ -1,6 +1,7 @@
-// The only module that talks to the server: REST calls under /api/v1 (fetch) and the WebSocket
-// stream of a session, with reconnect and dispatch of typed frames. Everything else on the page
-// receives data from here through callbacks; no view ever calls the server.
+// The api module, the only code that talks to the server: REST calls under /api/v1 (fetch,
+// here), the WebSocket stream of a session (api_stream.js) and the two transports that move a
+// session's cursors over one or the other with the same methods (api_transport.js). Everything
+// else on the page receives data from here through callbacks; no view ever calls the server.
 
 const BASE = "/api/v1";
 
@@ -46,6 +47,7 @@ async function call(method, path, body = undefined, { raw = false } = {}) {
 }
 
 const sid = (id) => `/sessions/${encodeURIComponent(id)}`;
+const query = (params) => new URLSearchParams(params).toString();
 
 /** REST endpoints, one function each, named after what they do. */
 export const rest = {
@@ -60,17 +62,27 @@ export const rest = {
   backward: (id, body = {}) => call("POST", `${sid(id)}/backward`, body),
   seek: (id, body) => call("POST", `${sid(id)}/seek`, body),
   reset: (id, body = {}) => call("POST", `${sid(id)}/reset`, body),
-  sessionTrace: (id) => call("GET", `${sid(id)}/trace`),
+  /** Frames of steps [start, stop) the server has computed (at most a few hundred per reply). */
+  frames: (id, { direction, start, stop }) =>
+    call("GET", `${sid(id)}/frames?${query({ direction, start, stop })}`),
   train: (id, body) => call("POST", `${sid(id)}/train`, body),
+  /** The session's data: inputs, targets, tokens and vocabulary, the original scale. */
+  sequence: (id) => call("GET", `${sid(id)}/sequence`),
+  /** ‖∂ŷ(t)/∂x(t′)‖ for t′ = 0 … t. */
+  connectivity: (id, t) => call("GET", `${sid(id)}/connectivity?${query({ t })}`),
+  /** Units ranked for a span: {start, stop, quantity, direction, polarity, top}. */
+  rankUnits: (id, body) => call("POST", `${sid(id)}/units/rank`, body),
   params: (id) => call("GET", `${sid(id)}/params`),
   experimentDefaults: () => call("GET", "/experiments/defaults"),
   startExperiment: (body) => call("POST", "/experiments", body),
   experiment: (id) => call("GET", `/experiments/${encodeURIComponent(id)}`),
   cancelExperiment: (id) => call("DELETE", `/experiments/${encodeURIComponent(id)}`),
   /** Upload a file as multipart form data under `name`, with extra form fields. */
-  upload: (path, file, name, fields = {}) => {
+  upload: (path, file, name, fields = {}) => rest.uploadFiles(path, { [name]: file }, fields),
+  /** Upload several files at once ({field: File | Blob}) with extra form fields. */
+  uploadFiles: (path, files, fields = {}) => {
     const form = new FormData();
-    form.append(name, file);
+    for (const [name, file] of Object.entries(files)) form.append(name, file);
     for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
     return call("POST", path, form);
   },
@@ -83,105 +95,8 @@ export const rest = {
   },
 };
 
-export const paths = { session: sid };
-
-const RECONNECT_MS = [250, 500, 1000, 2000, 4000, 8000];
-const MAX_QUEUED = 32; // commands kept while (re)connecting; older ones are dropped
-
-/**
- * The WebSocket stream of one session: send(cmd) JSON commands, on(type, fn) for frames by
- * their "type" ("forward", "backward", "metrics", "error", ...), "*" for every frame.
- * Reconnects with back-off after an unexpected close; onStatus reports "open"/"closed"/...
- */
-export class Stream {
-  constructor(sessionId, { onStatus = () => {} } = {}) {
-    this.sessionId = sessionId;
-    this.onStatus = onStatus;
-    this.handlers = new Map();
-    this.queue = [];
-    this.attempt = 0;
-    this.closed = false;
-    this.ws = null;
-    this.received = 0;
-    this._connect();
-  }
-
-  get url() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${location.host}${BASE}${sid(this.sessionId)}/stream`;
-  }
-
-  get open() {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
-  }
-
-  on(type, fn) {
-    if (!this.handlers.has(type)) this.handlers.set(type, new Set());
-    this.handlers.get(type).add(fn);
-    return () => this.handlers.get(type).delete(fn);
-  }
-
-  send(cmd) {
-    if (this.closed) return false;
-    if (this.open) {
-      this.ws.send(JSON.stringify(cmd));
-      return true;
-    }
-    this.queue.push(cmd);
-    if (this.queue.length > MAX_QUEUED) this.queue.shift();
-    return false;
-  }
-
-  /** Close for good (no reconnect). */
-  close() {
-    this.closed = true;
-    this.queue = [];
-    if (this.ws) this.ws.close(1000, "closed by the page");
-  }
-
-  _connect() {
-    this.onStatus(this.attempt ? "reconnecting" : "connecting");
-    const ws = new WebSocket(this.url);
-    this.ws = ws;
-    ws.onopen = () => {
-      const reconnected = this.attempt > 0;
-      this.attempt = 0;
-      this.onStatus("open", { reconnected });
-      const pending = this.queue.splice(0);
-      for (const cmd of pending) ws.send(JSON.stringify(cmd));
-    };
-    ws.onmessage = (ev) => this._dispatch(ev.data);
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      // 4404 (unknown session) and 1008 (policy) will not heal by retrying.
-      if (this.closed || ev.code === 4404 || ev.code === 1008) {
-        this.onStatus("closed", { code: ev.code, reason: ev.reason });
-        return;
-      }
-      const delay = RECONNECT_MS[Math.min(this.attempt, RECONNECT_MS.length - 1)];
-      this.attempt += 1;
-      this.onStatus("retrying", { code: ev.code, delay });
-      setTimeout(() => !this.closed && this._connect(), delay);
-    };
-  }
-
-  _dispatch(text) {
-    let frame;
-    try {
-      frame = JSON.parse(text);
-    } catch (error) {
-      this._emit("error", { type: "error", detail: `unreadable frame: ${error.message}` });
-      return;
-    }
-    this.received += 1;
-    this._emit(frame && typeof frame.type === "string" ? frame.type : "unknown", frame);
-  }
-
-  _emit(type, frame) {
-    for (const key of [type, "*"]) {
-      const set = this.handlers.get(key);
-      if (set) for (const fn of [...set]) fn(frame);
-    }
-  }
-}
+export const paths = {
+  session: sid,
+  /** The WebSocket URL of a session's stream, on this page's host. */
+  stream: (id) => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}${sid(id)}/stream`,
+};

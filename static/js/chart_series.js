@@ -67,8 +67,7 @@ function buildStates(store, unit) {
   const palette = [COLORS.black, COLORS.purple, COLORS.orange];
   for (let k = 0; k < O; k++) {
     series.push({ name: O > 1 ? `ŷ${k}` : "ŷ", x, y: yHat[k], row: predRow, color: palette[k], width: 2 });
-    const target = store.fwd.map((f) => (f && Array.isArray(f.values?.target) ? f.values.target[k]
-      : f && Array.isArray(f.target) ? f.target[k] : null));
+    const target = store.fwd.map((f) => (Array.isArray(f?.values?.target) ? f.values.target[k] : null));
     if (target.some((v) => v !== null && v !== undefined)) {
       series.push({ name: O > 1 ? `target${k}` : "target", x, y: target, row: predRow,
         color: palette[k], mode: "markers", width: 1 });
@@ -92,7 +91,7 @@ function buildNorms(entries) {
     const x = timeAxis(store.meta.T);
     for (const key of keys) {
       series.push({ name: label ? `${label} ${NORM_LABELS[key]}` : NORM_LABELS[key], x,
-        y: store.norms(key), color: NORM_COLORS[key], width: k === 0 ? 2 : 1.8,
+        y: store.deltaNorms(key), color: NORM_COLORS[key], width: k === 0 ? 2 : 1.8,
         dash: k === 0 ? "solid" : "dash", mode: "lines+markers" });
     }
   });
@@ -111,8 +110,14 @@ function buildLoss(entries) {
   entries.forEach(({ store, label }, k) => {
     const loss = store.training.loss;
     const x = Array.from({ length: loss.length }, (_, u) => u + 1);
-    series.push({ name: label ? `${label} loss` : "loss", x, y: loss,
+    series.push({ name: label ? `${label} training loss` : "training loss", x, y: loss,
       color: k === 0 ? COLORS.black : COLORS.purple, width: 2, dash: k === 0 ? "solid" : "dash" });
+    const held = store.training.heldout;
+    if (held.length) {
+      series.push({ name: label ? `${label} held-out loss` : "held-out loss",
+        x: held.map(([u]) => u), y: held.map(([, v]) => v), color: COLORS.vermillion, width: 2,
+        dash: k === 0 ? "solid" : "dash", mode: "lines+markers" });
+    }
   });
   const n = Math.max(0, ...entries.map(({ store }) => store.training.loss.length));
   return { series, xRange: n ? null : [0, 10],

@@ -1,13 +1,17 @@
 // What the page does when the user asks for something: one method per action, applied to the
 // model (and to the second model in compare mode, so both step together). It owns the state
-// and the model sessions; views only ever see the result, through main.js's render loop.
+// (the only code that writes it), the model sessions and the variants experiment; views only
+// ever see the result, through main.js's render loop, and ask for things through events.
 
-import { ApiError } from "./api.js";
-import { PROPS } from "./state.js";
+import { ApiError, rest } from "./api.js";
+import { PROPS, State } from "./state.js";
 import { ModelSession, sessionBody } from "./model_session.js";
 import { TrainingControl } from "./training_control.js";
+import { ExperimentRun } from "./experiments.js";
+import { SequenceData } from "./sequence_data.js";
 
 const HASH_EVERY_MS = 400; // the address bar follows the state, but not 60 times a second
+const AIM_FORGET_MS = 2000;
 
 export class Controller {
   /** state: State; onChange(): schedule a render. */
@@ -15,19 +19,21 @@ export class Controller {
     this.state = state;
     this.onChange = onChange;
     this.models = [];
+    this.presets = null;
     this.playing = false;
     this.training = false;
     this.message = null;
     this.link = "rest";
     this.busy = false;
-    this.framesReceived = 0;
     this._lastBackwardT = null;
     this._hashTimer = null;
     this._openSeq = 0;
-    this.useStream = true; // false: REST only (tests compare both paths)
     this.pendingT = null;
     this._pendingTimer = null;
     this.trainer = new TrainingControl(this);
+    this.experiment = new ExperimentRun({ onChange: () => this.onChange() });
+    // The sequence panel's data: sequences, connectivity, unit rankings (sequence_data.js).
+    this.sequence = new SequenceData({ onChange: () => this.onChange(), onError: (e) => this.fail(e) });
   }
 
   get primary() {
@@ -72,6 +78,23 @@ export class Controller {
     this._changed();
   }
 
+  /** GET /presets arrived: its limits bound the state from now on; values beyond them are dropped. */
+  setPresets(presets) {
+    this.presets = presets;
+    const reset = this.state.setLimits(presets.limits);
+    if (reset.length) {
+      const text = `Over the server's limits, ignored: ${reset.join(", ")}`;
+      const before = this.message && this.message.kind === "warning" ? `${this.message.text}. ` : "";
+      this.message = { kind: "warning", text: before + text };
+    }
+    this._changed();
+  }
+
+  /** Set state before the first session opens (a link to a tour chapter). */
+  prepare(values) {
+    this.state.set(values);
+  }
+
   // ------------------------------------------------------------------ sessions
   /** (Re)create the model(s) for the state and restore the cursor: opening a link re-steps to t. */
   async open() {
@@ -87,16 +110,17 @@ export class Controller {
     if (s.compare) specs.push({ label: "B", body: sessionBody(s, { cell: s.cmpCell, variant: s.cmpVariant }) });
     const models = specs.map(({ label }) => new ModelSession(label, {
       onFrame: (frame, m) => this._onFrame(frame, m),
-      onStatus: (kind, info) => this._onLink(kind, info),
-      useStream: this.useStream,
+      onLink: (kind, detail) => this._onLink(kind, detail),
+      onError: (error) => this.fail(error),
+      onChange: () => this.onChange(),
+      limits: this.presets ? this.presets.limits : {},
     }));
     this.models = models;
     try {
       await Promise.all(models.map((m, k) => m.open(specs[k].body)));
       if (seq !== this._openSeq) return;
-      const T = this.T;
       const H = this.primary.info.sizes.hidden_size;
-      this.state.set({ t: Math.min(s.t, T - 1), unit: Math.min(s.unit, H - 1) });
+      this.state.set({ t: Math.min(s.t, this.T - 1), unit: Math.min(s.unit, H - 1) });
       await this._restore();
     } catch (error) {
       if (seq === this._openSeq) this.fail(error);
@@ -112,7 +136,7 @@ export class Controller {
     const T = this.T;
     if (mode === "backward") {
       await this.each((m) => m.forwardSteps(T, true));
-      await this.each((m) => m.bpttStep(T - t));
+      await this.each((m) => m.bpttSteps(T - t));
     } else {
       await this.each((m) => m.forwardSteps(t + 1));
     }
@@ -123,7 +147,6 @@ export class Controller {
   }
 
   _onFrame(frame, m) {
-    this.framesReceived += 1;
     if (m === this.primary) {
       const mode = this.state.get("mode");
       if ((frame.type === "forward" && mode === "forward") || (frame.type === "backward" && mode === "backward")) {
@@ -136,35 +159,22 @@ export class Controller {
       if (frame.type === "metrics" && frame.diverged) {
         this.message = { kind: "diverged", text: `Training diverged at update ${frame.update}: the loss is no longer a finite number.` };
       }
-      if (frame.type === "done") this._onDone(frame);
-      if (frame.type === "state") this._onState(frame);
+      if (frame.type === "done") {
+        if (frame.what === "train") this.training = false;
+        else this.playing = false;
+      }
       if (frame.type === "error") this.message = { kind: "error", text: frame.detail };
     }
     this.onChange();
     this._scheduleHash();
   }
 
-  /** The stream finished what it was doing: playing reached an end, or training stopped. */
-  _onDone(frame) {
-    if (frame.what === "train") {
-      this.training = false;
-      this.each((m) => m.settleTraining()).catch((error) => this.fail(error)).then(() => this._changed());
-    } else {
-      this.playing = false;
-    }
-  }
-
-  /** The stream's account of what it is doing (sent after every command that changes it). */
-  _onState(frame) {
-    if (!this.primary.settled) return; // an answer to an older command: newer ones are on the way
-    if (this.training && frame.mode !== "train" && this.models.every((m) => m.streaming)) {
-      this._onDone({ what: "train" });
-    }
-    if (this.playing && !frame.playing) this.playing = false;
-  }
-
-  _onLink(kind) {
-    this.link = kind;
+  _onLink(kind, detail) {
+    // Back after a drop (a worker died, a restart): say where the page picked up, for a while.
+    const resumed = kind === "open" && detail?.reconnected;
+    this.link = resumed ? `reconnected, resumed at t = ${this.state.get("t")}` : kind;
+    clearTimeout(this._linkTimer);
+    if (resumed) this._linkTimer = setTimeout(() => { this.link = "open"; this.onChange(); }, 8000);
     this.onChange();
   }
 
@@ -181,7 +191,7 @@ export class Controller {
     this.pendingT = t;
     clearTimeout(this._pendingTimer);
     // Forget the aim if no frame for it comes (an error, a dropped connection).
-    this._pendingTimer = setTimeout(() => { this.pendingT = null; }, 2000);
+    this._pendingTimer = setTimeout(() => { this.pendingT = null; }, AIM_FORGET_MS);
   }
 
   async stepForward() {
@@ -205,15 +215,14 @@ export class Controller {
     await this.run(() => this.each((m) => m.stepBack()));
   }
 
-  /** One BPTT step: from the end the first time (switching to the backward view). */
+  /** One BPTT step: to t − 1, computing it if BPTT has not been there (the first one switches view). */
   async bpttStep() {
     this.pause();
     if (this.state.get("mode") !== "backward") return this.setMode("backward");
     const t = this._base();
     if (t <= 0) return;
     this._aim(t - 1);
-    await this.run(() => this.each((m) => (m.store.bwd[t - 1] ? m.seek(t - 1, "backward")
-      : m.bpttStep(1, false, t))));
+    await this.run(() => this.each((m) => m.seek(t - 1, "backward")));
   }
 
   async bpttRun() {
@@ -233,10 +242,9 @@ export class Controller {
       if (mode === "backward") {
         if (s.bwd[t]) return m.seek(t, "backward");
         const lowest = s.bwd.findIndex((f) => f);
-        return m.bpttStep((lowest < 0 ? T : lowest) - t);
+        return m.bpttSteps((lowest < 0 ? T : lowest) - t);
       }
-      if (s.fwd[t] && !s.fwd[t].synthetic) return m.seek(t, "forward");
-      return t > now ? m.forwardSteps(t - now) : m.seek(t, "forward");
+      return s.fwd[t] || t < now ? m.seek(t, "forward") : m.forwardSteps(t - now);
     }));
   }
 
@@ -258,13 +266,7 @@ export class Controller {
     const start = atEnd ? this.run(() => this.each((m) => (mode === "backward"
       ? m.reset().then(() => m.forwardSteps(this.T, true)) : m.seek(0, "forward")))) : Promise.resolve();
     start.then(() => {
-      if (!this.playing) return;
-      const done = (error) => {
-        this.playing = false;
-        if (error) this.fail(error);
-        this._changed();
-      };
-      this.models.forEach((m, k) => m.play(speed, mode, k === 0 ? done : () => {}));
+      if (this.playing) for (const m of this.models) m.play(speed, mode);
     });
     this._changed();
   }
@@ -289,7 +291,7 @@ export class Controller {
           await this.each((m) => m.seek(back, "backward"));
         } else {
           if (store.forwardReach() < this.T) await this.each((m) => m.forwardSteps(this.T, true));
-          await this.each((m) => m.bpttStep(1));
+          await this.each((m) => m.bpttSteps(1));
         }
       } else {
         this._lastBackwardT = t;
@@ -318,14 +320,14 @@ export class Controller {
       if (changed.includes("task") || changed.includes("cell")) this.state.set({ t: 0, mode: "forward" });
       return this.open();
     }
-    if (changed.includes("trunc") || changed.includes("clip")) {
-      const { trunc, clip, mode } = this.state.all();
+    if (changed.includes("truncate") || changed.includes("clip_threshold")) {
+      const { truncate, clip_threshold: clip, mode } = this.state.all();
       await this.run(async () => {
-        await this.each((m) => m.update({ truncate: trunc || null, clip: clip > 0 ? "norm" : null,
+        await this.each((m) => m.update({ truncate: truncate || null, clip: clip > 0 ? "norm" : null,
           ...(clip > 0 ? { clip_threshold: clip } : {}) }));
-        if (changed.includes("trunc") && mode === "backward") {
+        if (changed.includes("truncate") && mode === "backward") {
           this._lastBackwardT = null;
-          await this.each((m) => m.bpttStep(1));
+          await this.each((m) => m.bpttSteps(1));
         }
       });
     }
@@ -335,13 +337,36 @@ export class Controller {
     this._changed();
   }
 
+  /**
+   * Show a whole view (an edited address, a tour chapter): new sessions, at its t and mode,
+   * when the model differs; otherwise the settings, then the mode, then the step.
+   */
+  async show(values) {
+    let next;
+    try {
+      next = new State({ ...this.state.all(), ...values }, this.state.limits);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (!this.primary || next.modelKey() !== this.state.modelKey()) {
+      this.state.set(values);
+      await this.open();
+      return;
+    }
+    const { t, mode, ...rest } = values;
+    await this.set(rest);
+    if (mode !== undefined) await this.setMode(mode);
+    if (t !== undefined) await this.seek(t);
+  }
+
   // ------------------------------------------------------------------ training
   train(n = null) {
     return this.trainer.train(n);
   }
 
   toggleTraining() {
-    this.trainer.toggle();
+    return this.trainer.toggle();
   }
 
   async reset({ reinit = false } = {}) {
@@ -363,7 +388,7 @@ export class Controller {
     this.training = false;
     await this.run(async () => {
       await this.primary.adopt(info);
-      this.state.set({ t: 0, mode: "forward", cell: info.cell, hidden: info.sizes.hidden_size,
+      this.state.set({ t: 0, mode: "forward", cell: info.cell, hidden_size: info.sizes.hidden_size,
         ...(info.cell === "lstm" ? { variant: info.variant } : {}) });
       await this.primary.forwardSteps(1);
       this.message = { kind: "warning", text: `Loaded ${info.source === "upload" ? "your file" : "the sequence"}: `
@@ -374,5 +399,18 @@ export class Controller {
   dismiss() {
     this.message = null;
     this._changed();
+  }
+
+  // ------------------------------------------------------------------ the sequence panel
+  /** Rank each model's units for the span [start, stop) (quantities: each model's key). */
+  rankUnits({ start, stop, direction, polarity, quantities }) {
+    return this.sequence.rank(this.models, { start, stop, direction, polarity }, quantities);
+  }
+
+  /** A text of the user's own becomes model A's sequence (next-character prediction). */
+  async useText(text) {
+    const { task, ...body } = sessionBody(this.state.all());
+    const info = await rest.createSession({ ...body, text });
+    await this.adopt(info);
   }
 }

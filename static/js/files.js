@@ -32,15 +32,22 @@ export async function downloadFile(controller, what, format) {
  */
 export async function uploadFile(controller, what, file) {
   const s = controller.state.all();
-  const fields = { cell: s.cell, seed: s.seed, truncate: s.trunc || "" };
+  const fields = { cell: s.cell, seed: s.seed, truncate: s.truncate || "" };
   if (what === "params") {
     Object.assign(fields, { variant: "auto", task: s.task,
       task_options: JSON.stringify(s.length ? { length: s.length } : {}) });
   } else {
-    Object.assign(fields, { variant: s.cell === "lstm" ? s.variant : "auto", hidden_size: s.hidden });
+    Object.assign(fields, { variant: s.cell === "lstm" ? s.variant : "auto", hidden_size: s.hidden_size });
   }
   if (fields.truncate === "") delete fields.truncate;
-  const info = await rest.upload("/sessions/upload", file,
-    what === "params" ? "params_file" : "sequence_file", fields);
+  const files = { [what === "params" ? "params_file" : "sequence_file"]: file };
+  // Parameters for a text of the user's own go with that text, not with the task.
+  const task = controller.primary && controller.primary.info ? controller.primary.info.task : null;
+  if (what === "params" && task && task.name === "text") {
+    files.text_file = new Blob([task.extra.text], { type: "text/plain" });
+    delete fields.task;
+    delete fields.task_options;
+  }
+  const info = await rest.uploadFiles("/sessions/upload", files, fields);
   await controller.adopt(info);
 }

@@ -1,12 +1,15 @@
 // Entry module: builds the views into the page's skeleton (templates/index.html), wires the
 // event bus to the controller, and renders every view from one requestAnimationFrame loop:
-// state → api (controller, model sessions) → store → view.update(...).
+// state → api (controller, model sessions) → store → view.update(...). What the page is doing
+// shows in the DOM for people and tests alike: aria-busy on the stage (the shown step is not
+// drawn yet) and on the charts (steps still on their way); each render and each view's part of
+// it is a User Timing measure ("render", "view:<name>"), which bench/bench_page.py reads.
 
 import { bus } from "./events.js";
 import { State } from "./state.js";
 import { rest } from "./api.js";
 import { Controller } from "./controller.js";
-import { COLORS, lossSeries, normSeries, stateRows, stateSeries } from "./chart_series.js";
+import { lossSeries, normSeries, stateRows, stateSeries } from "./chart_series.js";
 import { Controls } from "./views/controls.js";
 import { Shortcuts } from "./views/shortcuts.js";
 import { StatusBar } from "./views/status_bar.js";
@@ -18,9 +21,14 @@ import { HeatmapChart } from "./views/heatmap_chart.js";
 import { LineChart } from "./views/line_chart.js";
 import { RenderBudget } from "./views/plot_util.js";
 import { EquationsView } from "./views/equations.js";
+import { SequencePanel } from "./views/sequence_panel.js";
 import { setText } from "./views/dom.js";
 import { downloadFile, uploadFile } from "./files.js";
 import { mountTour } from "./tour/mount.js";
+import { ControlsDrawer } from "./views/drawer.js";
+import { FigureTools } from "./views/figure_tools.js";
+import { ThemePicker } from "./views/themes.js";
+import { ValueTable } from "./views/value_table.js";
 
 const $ = (id) => document.getElementById(id);
 const emit = (name, detail) => bus.emit(name, detail);
@@ -28,14 +36,13 @@ const WIDE = window.matchMedia("(min-width: 1600px)"); // both diagrams side by 
 const CHROME_EVERY_MS = 100; // controls and status line while playing: 10 updates a second are plenty
 
 const { state, rejected } = State.fromHash(location.hash);
-const stats = { rafs: 0, renders: 0, stepsRendered: 0, lastT: null, renderMs: 0, started: performance.now(),
-  viewMs: {} };
+let renders = 0;
 
-/** Run one view's update and add its time to stats.viewMs (the benchmark reports them). */
+/** Run one view's update as a User Timing measure (DevTools and the benchmark read them). */
 function timed(name, fn) {
   const start = performance.now();
   fn();
-  stats.viewMs[name] = (stats.viewMs[name] || 0) + performance.now() - start;
+  performance.measure(`view:${name}`, { start });
 }
 let dirty = true;
 const controller = new Controller(state, { onChange: () => { dirty = true; } });
@@ -53,12 +60,21 @@ const views = {
   norms: new LineChart($("chart-norms"), { rows: [{ title: "‖δ‖ (log scale)", log: true }], legend: true, height: 230 }),
   loss: new LineChart($("chart-loss"), { rows: [{ title: "loss (log scale)", log: true }], xTitle: "update", legend: true, height: 230 }),
   equations: new EquationsView($("equations")),
+  sequence: new SequencePanel($("sequence"), { emit, onShow: () => { dirty = true; } }),
 };
+// Phones, keyboards, screen readers and slides: the controls drawer, the diagrams' values as a
+// table, zoom and figure downloads, the themes.
+new ControlsDrawer($("controls"), document.querySelector(".appbar"), { emit });
+const valueTable = new ValueTable($("value-table"));
+const figures = new FigureTools($("diagrams"), document.querySelector(".appbar"), { emit,
+  onError: (error) => controller.fail(error) });
+new ThemePicker(document.querySelector(".site-header"), { onChange: () => figures.remeasure() });
 let statesCell = null;
 let structureSig = null;
 let stageLook = null;
 let chromeAt = -Infinity;
 let chromeDirty = false; // controls and status line still to catch up (skipped while playing)
+let experiment = null; // the tour's experiment card (mountTour)
 
 // ------------------------------------------------------------------ events → controller
 const actions = {
@@ -83,23 +99,22 @@ const actions = {
   "control:download-params": (d) => controller.run(() => downloadFile(controller, "params", d.format)),
   "control:download-trace": (d) => controller.run(() => downloadFile(controller, "trace", d.format)),
   "view:select": (d) => controller.set({ unit: d.unit }).then(() => controller.seek(d.t)),
+  "sequence:rank": (d) => controller.rankUnits(d),
+  "sequence:text": (d) => controller.run(() => controller.useText(d.text)),
+  "experiment:open": () => controller.experiment.loadDefaults(),
+  "experiment:start": (d) => controller.experiment.start(d.body),
+  "experiment:cancel": () => controller.experiment.cancel(),
 };
 for (const [name, fn] of Object.entries(actions)) bus.on(name, fn);
 // A click on a unit strip cell of a diagram picks that unit.
 $("diagrams").addEventListener("dg-unit", (ev) => emit("control:set", { unit: ev.detail.unit }));
-for (const tab of document.querySelectorAll("[data-diagram]")) {
+for (const tab of document.querySelectorAll(".tabs [data-diagram]")) {
   tab.addEventListener("click", () => emit("control:set", { diagram: tab.dataset.diagram }));
 }
-window.addEventListener("hashchange", async () => {
+window.addEventListener("hashchange", () => {
   if (location.hash === state.toHash()) return; // our own replaceState
   // An edited address: settings first (a new model re-steps to t by itself), then the cursor.
-  const { t, mode, ...rest } = State.fromHash(location.hash).state.all();
-  const reopen = state.modelKey() !== new State({ ...state.all(), ...rest }).modelKey();
-  await controller.set(reopen ? { ...rest, t, mode } : rest);
-  if (!reopen) {
-    await controller.setMode(mode);
-    await controller.seek(t);
-  }
+  controller.show(State.fromHash(location.hash, state.limits).state.all());
 });
 WIDE.addEventListener("change", () => { dirty = true; });
 
@@ -119,14 +134,16 @@ function renderDiagrams(s, store) {
     root.dataset.cell = meta.cell;
     root.dataset.diagram = s.diagram;
     root.classList.toggle("comparing", s.compare);
-    for (const tab of document.querySelectorAll("[data-diagram]")) {
+    for (const tab of document.querySelectorAll(".tabs [data-diagram]")) {
       tab.setAttribute("aria-selected", String(tab.dataset.diagram === s.diagram));
     }
   }
   const f = store.fwd[s.t];
   const b = store.bwd[s.t];
   const frame = { mode: s.mode, unit: s.unit, t: s.t, T: meta.T, values: f ? f.values : null,
-    deltas: b ? b.deltas : null, playing: controller.playing };
+    deltas: b ? b.deltas : null, cut_to_prev: Boolean(b && b.cut_to_prev), playing: controller.playing };
+  timed("table", () => valueTable.update({ cell: meta.cell, mode: s.mode, t: s.t, T: meta.T, unit: s.unit,
+    values: frame.values, deltas: frame.deltas }));
   if (s.compare && controller.models.length === 2) {
     views.compare.setModels(controller.models.map((m) => ({ label: `${m.label}: ${modelName(m.store.meta)}`,
       cell: m.store.meta.cell, variant: m.store.meta.variant, structure: m.store.meta.structure })), s.diagram);
@@ -140,6 +157,17 @@ function renderDiagrams(s, store) {
     if (both || s.diagram === "circuit") timed("circuit", () => views.circuit.update(frame));
     if (both || s.diagram === "odyssey") timed("odyssey", () => views.odyssey.update(frame));
   }
+}
+
+/** The sequence panel: every model's text or series, its unfolded cell, the unit finder. */
+function renderSequence(s) {
+  if (!views.sequence.visible) return; // drawn when it scrolls into view
+  const models = controller.models.filter((m) => m.info);
+  controller.sequence.sync(models, s, { training: controller.training });
+  timed("sequence", () => views.sequence.update({ state: s, models, data: controller.sequence,
+    names: models.map((m) => `${m.label}: ${modelName(m.store.meta)}`),
+    playing: controller.playing || controller.training,
+    limits: controller.presets ? controller.presets.limits : null }));
 }
 
 function modelName(meta) {
@@ -162,8 +190,8 @@ function setTextOf(id, text) {
 
 /** One sentence on what is on screen, from the model the page actually opened. */
 function introText(meta) {
-  const model = meta.cell === "rnn" ? `A simple RNN (H = ${meta.H})`
-    : `An LSTM (${meta.variant}, H = ${meta.H})`;
+  const model = meta.cell === "rnn" ? `A simple RNN (H = ${meta.hidden_size})`
+    : `An LSTM (${meta.variant}, H = ${meta.hidden_size})`;
   const task = meta.task ? ` on “${meta.task.name}”: ${meta.task.description}` : ".";
   return `${model}${task} The diagrams show one step t; colours and numbers are the live values of unit j.`;
 }
@@ -189,7 +217,7 @@ function renderCharts(s, store) {
   timed("norms", () => views.norms.update({ ...normSeries(entries), t: s.mode === "backward" ? s.t : null, playing }));
   timed("loss", () => views.loss.update({ ...lossSeries(entries), playing }));
   if (s.eq) {
-    timed("equations", () => views.equations.update({ store, mode: s.mode, t: s.t, unit: s.unit, trunc: s.trunc,
+    timed("equations", () => views.equations.update({ store, mode: s.mode, t: s.t, unit: s.unit, trunc: s.truncate,
       label: s.compare ? "A: " : "",
       params: controller.training ? null : controller.primary.params }));
   }
@@ -212,8 +240,11 @@ function render() {
   document.body.classList.toggle("hide-heat", !s.heat);
   document.body.classList.toggle("hide-lines", !s.lines);
   document.body.classList.toggle("hide-eq", !s.eq);
+  document.body.classList.toggle("hide-seq", !s.seq);
+  if (experiment && experiment.visible) timed("experiment", () => experiment.update(controller.experiment.view()));
   if (!m || !m.info) {
     views.status.update({ t: s.t, T: 0, mode: s.mode, link: controller.link, message: controller.message });
+    setBusy(true, true);
     return;
   }
   const store = m.store;
@@ -230,19 +261,26 @@ function render() {
 function renderModel(s, m) {
   if (!m || !m.info) return;
   const store = m.store;
-  RenderBudget.frame = stats.renders;
+  RenderBudget.frame = renders;
   renderDiagrams(s, store);
+  figures.update({ meta: store.meta, state: s });
+  if (s.seq) renderSequence(s);
   renderCharts(s, store);
-  if (s.t !== stats.lastT) {
-    // One per step actually drawn: steps that arrived between two frames (only the newest is
-    // drawn) are not counted, so the benchmark's steps/s stays honest.
-    stats.stepsRendered += 1;
-    stats.lastT = s.t;
+  const shown = Boolean(store[s.mode === "backward" ? "bwd" : "fwd"][s.t]);
+  setBusy(controller.busy || !shown, controller.busy || controller.models.some((x) => x.filling));
+}
+
+const busyNow = { stage: null, charts: null };
+/** aria-busy on the stage (the shown step is not drawn yet) and the charts (steps on their way). */
+function setBusy(stage, charts) {
+  for (const [key, on] of [["stage", stage], ["charts", charts]]) {
+    if (busyNow[key] === on) continue;
+    busyNow[key] = on;
+    document.getElementById(key === "stage" ? "stage" : "charts").setAttribute("aria-busy", String(on));
   }
 }
 
 function loop(now) {
-  stats.rafs += 1;
   if (chromeDirty && now - chromeAt >= CHROME_EVERY_MS) dirty = true;
   if (dirty) {
     dirty = false;
@@ -252,29 +290,32 @@ function loop(now) {
     } catch (error) {
       console.error("render failed:", error);
     }
-    stats.renders += 1;
-    stats.renderMs = performance.now() - start;
+    performance.measure("render", { start });
+    renders += 1;
+    performance.clearMeasures(); // observers (DevTools, the benchmark) have had them; keep no history
   }
   requestAnimationFrame(loop);
 }
 
 // ------------------------------------------------------------------ start
-window.__lstmExplorer = { state, controller, stats, views, bus, COLORS,
-  get framesReceived() { return controller.framesReceived; } };
-
 async function start() {
   if (rejected.length) {
     controller.message = { kind: "warning", text: `Ignored in the link: ${rejected.join(", ")}` };
   }
   requestAnimationFrame(loop);
   try {
-    views.controls.setPresets(await rest.presets());
+    const presets = await rest.presets();
+    controller.setPresets(presets);
+    views.controls.setPresets(presets);
   } catch (error) {
     controller.fail(error);
   }
+  const warning = controller.message;
   await controller.open();
+  if (warning && !controller.message) controller.message = warning; // still worth reading
   document.body.dataset.ready = "true";
 }
 
-mountTour({ state, controller }); // before start(): a link to a chapter opens its model
+// Before start(): a link to a chapter opens its model.
+experiment = mountTour({ state, controller, emit }).experiment;
 start();

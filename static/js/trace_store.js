@@ -1,31 +1,24 @@
 // Every frame received for the current session, by step: the charts read whole histories from
-// here, the equations read neighbouring steps (backward needs f(t+1) and δ(t+1)). The store is
-// the page's copy of the engine's trace; it computes nothing itself.
+// here, the diagrams and equations the frame of the step shown. Every frame is the engine's
+// own (stepped, or read back from GET .../frames); the store computes nothing itself.
 
 export class TraceStore {
   constructor() {
-    this.reset({ cell: "lstm", T: 0, H: 0, D: 0, O: 0, structure: {} });
+    this.reset({ cell: "lstm", T: 0, hidden_size: 0, input_size: 0, output_size: 0, structure: {} });
   }
 
-  /** Start over for a new model or sequence: meta = {cell, T, H, D, O, structure, ...}. */
+  /**
+   * Start over for a new model or sequence: meta = {cell, variant, structure, T, hidden_size,
+   * input_size, output_size, loss, task}.
+   */
   reset(meta) {
     this.meta = { ...meta };
     this.fwd = new Array(meta.T).fill(null);
     this.bwd = new Array(meta.T).fill(null);
     this.version = { fwd: 0, bwd: 0, train: 0 };
-    // Targets are data, not model output: they survive new parameters (clearSteps); frames
-    // rebuilt from the trace take theirs from here (filled from the trace's `targets`).
-    this.targets = new Array(meta.T).fill(undefined);
     this._cache = new Map();
-    this.training = { loss: [], gradNorm: [], diverged: false };
-  }
-
-  /** Drop the per-step frames (parameters changed) but keep the training history. */
-  clearSteps() {
-    this.fwd = new Array(this.meta.T).fill(null);
-    this.bwd = new Array(this.meta.T).fill(null);
-    this.version.fwd += 1;
-    this.version.bwd += 1;
+    // heldout: [update, mean loss per held-out sequence] where the server measured it
+    this.training = { loss: [], gradNorm: [], heldout: [], diverged: false };
   }
 
   /** Drop backward frames only (truncation or clipping changed). */
@@ -36,7 +29,6 @@ export class TraceStore {
 
   putForward(frame) {
     if (!this._inRange(frame.t)) return;
-    if (frame.values && frame.values.target !== undefined) this.targets[frame.t] = frame.values.target;
     this.fwd[frame.t] = frame;
     this.version.fwd += 1;
   }
@@ -50,6 +42,7 @@ export class TraceStore {
   putTraining(metrics) {
     this.training.loss.push(metrics.loss ?? null);
     this.training.gradNorm.push(metrics.grad_norm ?? null);
+    if (metrics.heldout_loss != null) this.training.heldout.push([metrics.update, metrics.heldout_loss]);
     if (metrics.diverged) this.training.diverged = true;
     this.version.train += 1;
   }
@@ -103,13 +96,8 @@ export class TraceStore {
     return rows;
   }
 
-  /** norms[key] per step of the backward frames (‖dy‖, ‖dc‖, ‖dx‖ ...), null where missing. */
-  norms(key) {
-    return this.bwd.map((f) => (f && f.norms && f.norms[key] !== undefined ? f.norms[key] : null));
-  }
-
-  /** loss_t per step of the forward frames. */
-  stepLosses() {
-    return this.fwd.map((f) => (f && f.loss_t !== undefined ? f.loss_t : null));
+  /** delta_norms[key] per step of the backward frames (‖dy‖, ‖dc‖, ‖dx‖ ...), null where missing. */
+  deltaNorms(key) {
+    return this.bwd.map((f) => f?.delta_norms?.[key] ?? null);
   }
 }

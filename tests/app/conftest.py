@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from tests.app.redis_server import RedisServer, redis_server
 
 API = "/api/v1"
 SINE = {"task": {"name": "sine", "options": {"length": 6}}, "hidden_size": 3, "seed": 1}
@@ -45,3 +46,17 @@ def detail_text(response: Any) -> str:
     if isinstance(detail, list):
         return " | ".join(f"{d['loc']}: {d['msg']}" for d in detail)
     return str(detail)
+
+
+@pytest.fixture(scope="session")
+def shared_redis() -> Iterator[RedisServer]:
+    """One redis-server for the tests that only need a Redis (tests/app/redis_server.py)."""
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(shared_redis: RedisServer) -> str:
+    """The URL of an empty Redis."""
+    shared_redis.flush()
+    return shared_redis.url

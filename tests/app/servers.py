@@ -1,6 +1,7 @@
 """Real servers for the fault tests: uvicorn in a subprocess (`uvicorn_process`, from
-app.local_server), or in a thread of this process (so a test can count the server's asyncio
-tasks). Each on a free loopback port; both stop for sure when the `with` block ends."""
+devtools.local_server), or in a thread of this process (so a test can count the server's asyncio
+tasks). Each on a loopback port bound before it starts (no race between pytest-xdist workers);
+both stop for sure when the `with` block ends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 import uvicorn
 from fastapi import FastAPI
 
-from app.local_server import free_port, uvicorn_process, wait_for_health
+from devtools.local_server import listening_socket, uvicorn_process, wait_for_health
 
 __all__ = ["ThreadServer", "uvicorn_process"]
 
@@ -19,7 +20,8 @@ class ThreadServer:
     """uvicorn serving `app` on its own event loop in a background thread."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
+        self.socket = listening_socket()
+        self.port: int = self.socket.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", ws_ping_interval=None
@@ -30,7 +32,7 @@ class ThreadServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self.server.serve())
+        self.loop.run_until_complete(self.server.serve(sockets=[self.socket]))
 
     def task_count(self) -> int:
         """How many asyncio tasks the server's loop has right now."""
@@ -52,3 +54,4 @@ class ThreadServer:
             self.server.force_exit = True
             self.thread.join(timeout=5)
         self.loop.close()
+        self.socket.close()

@@ -78,6 +78,31 @@ def test_create_experiment_runs_to_completion(client: TestClient) -> None:
     assert body["error"] is None
 
 
+def test_an_experiment_on_reber_with_matched_parameters_reports_sizes_and_accuracy(
+    client: TestClient,
+) -> None:
+    request = {
+        **TINY,
+        "task": "reber",
+        "task_options": {"length": 8},
+        "hidden_size": 4,
+        "seeds": [0],
+        "variants": ["vanilla", "FGR"],
+        "match_parameters": True,
+        "batch_size": 2,
+    }
+    body = wait_until_finished(client, client.post(URL, json=request).json()["id"])
+    assert body["status"] == "complete"
+    assert body["config"]["match_parameters"] is True and body["config"]["batch_size"] == 2
+    runs = {r["variant"]: r for r in body["runs"]}
+    assert runs["vanilla"]["hidden_size"] == 4 and runs["FGR"]["hidden_size"] < 4
+    assert (
+        abs(runs["FGR"]["parameters"] - runs["vanilla"]["parameters"])
+        < 0.2 * runs["vanilla"]["parameters"]
+    )
+    assert all(0 <= r["final_accuracy"] <= 1 for r in runs.values())
+
+
 def test_read_experiment_decimates_long_curves(client: TestClient) -> None:
     experiment_id = client.post(URL, json={**TINY, "updates": 120, "seeds": [0]}).json()["id"]
     run = wait_until_finished(client, experiment_id)["runs"][0]
@@ -118,6 +143,7 @@ def test_read_experiment_defaults_lists_limits_and_finding(client: TestClient) -
             "= 4,000,000 time steps to train; an experiment allows at most 2,000,000",
         ),
         ({"optimizer": "adam"}, "optimizer", "Extra inputs are not permitted"),
+        ({"batch_size": 17}, "batch_size", "less than or equal to 16"),
     ],
     ids=lambda v: str(v) if isinstance(v, str) else None,
 )

@@ -69,7 +69,7 @@ def test_export_trace_formats(client: TestClient, sid: str) -> None:
     client.post(f"{API}/sessions/{sid}/backward", json={"to_end": True})
     arrays = _load_npz(client.get(f"{API}/sessions/{sid}/export/trace").content)
     assert arrays["c"].shape == (6, 3) and arrays["dc"].shape == (6, 3)
-    assert arrays["norm_dy"].shape == (6,) and arrays["loss"].shape == (6,)
+    assert arrays["delta_norms.dy"].shape == (6,) and arrays["loss_t"].shape == (6,)
     body = client.get(f"{API}/sessions/{sid}/export/trace", params={"format": "json"}).json()
     np.testing.assert_allclose(body["arrays"]["c"], arrays["c"])
     zipped = client.get(f"{API}/sessions/{sid}/export/trace", params={"format": "csv"})
@@ -86,7 +86,7 @@ def test_export_trace_formats(client: TestClient, sid: str) -> None:
 def test_export_trace_unknown_key_is_422(client: TestClient, sid: str) -> None:
     response = client.get(f"{API}/sessions/{sid}/export/trace", params={"key": "nope"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "key"]
+    assert response.json()["detail"][0]["loc"] == ["query", "key"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "npz"])
@@ -272,7 +272,7 @@ def test_create_session_from_upload_csv_errors_name_row(client: TestClient) -> N
         f"{API}/sessions/upload", files={"sequence_file": ("s.csv", csv.encode())}
     )
     assert response.status_code == 422
-    assert "csv row 3" in detail_text(response)
+    assert "csv: row 3" in detail_text(response)
     assert response.json()["detail"][0]["loc"][1] == "sequence_file"
 
 

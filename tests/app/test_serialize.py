@@ -15,7 +15,6 @@ def _forward(c: list[float]) -> ForwardFrame:
         values={"x": np.array([1.0]), "c": np.array(c)},
         target=None,
         loss_t=None,
-        loss_so_far=0.0,
         saturation=0.5,
     )
 
@@ -45,14 +44,14 @@ def test_backward_frame_grads_only_when_asked() -> None:
         t=1,
         T=2,
         deltas={"dy": np.array([0.1])},
-        norms={"dy": float("inf")},
-        grads={"dW": np.ones((1, 1))},
-        step_grads=None,
+        delta_norms={"dy": float("inf")},
+        cut_to_prev=False,
         grad_norm=1.0,
+        grads={"dW": np.ones((1, 1))},
     )
     plain = serialize.backward_frame(frame)
     assert "grads" not in plain and plain["nonfinite"] is True
-    assert json.loads(serialize.dumps_text(plain))["norms"]["dy"] is None
+    assert json.loads(serialize.dumps_text(plain))["delta_norms"]["dy"] is None
     assert serialize.backward_frame(frame, with_grads=True)["grads"] == {"dW": [[1.0]]}
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.problem import Problem
 from engine.sequence import run_trace
 from engine.spec import ModelSpec
 from tests.app.conftest import API, create_session, detail_text
@@ -27,6 +28,9 @@ LSTM_VALUES = {
     "v",
     "y_hat",
     "target",
+    # the terms of each sum and product (docs/NOTATION.md, "Frame terms")
+    *("Wx_z", "Ry_z", "Wx_i", "Ry_i", "pc_i", "Wx_f", "Ry_f", "pc_f", "Wx_o", "Ry_o", "pc_o"),
+    *("z_i", "c_prev_f", "h_c"),
 }
 LSTM_DELTAS = {
     "dv",
@@ -39,6 +43,12 @@ LSTM_DELTAS = {
     "dx",
     "dy_from_next",
     "dc_from_next",
+    # the terms of each sum and product (docs/NOTATION.md, "Frame terms")
+    *("dy_readout", "dc_from_p_i_next", "dc_from_p_f_next"),
+    *("h_prime", "g_prime", "sigma_prime_i", "sigma_prime_f", "sigma_prime_o"),
+    *("d_h", "d_o", "dc_from_y", "dc_from_p_o", "d_f", "d_i", "d_z"),
+    *("dy_prev_z", "dy_prev_i", "dy_prev_f", "dy_prev_o", "dy_prev"),
+    *("dc_prev_highway", "dc_prev_p_i", "dc_prev_p_f", "dc_prev"),
 }
 
 
@@ -102,9 +112,11 @@ def test_step_backward_from_end_matches_engine(client: TestClient, sid: str) -> 
     body = _post(client, sid, "backward", {"steps": 2, "grads": True})
     assert [f["t"] for f in body["frames"]] == [5, 4]
     frame = body["frames"][1]
-    assert set(frame) == {"type", "t", "T", "deltas", "norms", "grad_norm", "grads"}
+    assert set(frame) == {
+        *("type", "t", "T", "deltas", "delta_norms", "cut_to_prev", "grad_norm", "grads")
+    }
     assert set(frame["deltas"]) == LSTM_DELTAS
-    assert set(frame["norms"]) == {"dy", "dc", "dx"}
+    assert set(frame["delta_norms"]) == {"dy", "dc", "dx"}
     assert frame["grad_norm"] > 0 and "dW_z" in frame["grads"]
     assert body["cursors"]["forward_done"] and body["cursors"]["backward_t"] == 4
     rest = _post(client, sid, "backward", {"to_end": True})
@@ -112,12 +124,13 @@ def test_step_backward_from_end_matches_engine(client: TestClient, sid: str) -> 
     assert "grads" not in rest["frames"][0]
     trace = client.get(f"{API}/sessions/{sid}/trace").json()
     params = client.get(f"{API}/sessions/{sid}/params").json()["params"]
-    want = run_trace(
+    problem = Problem.build(
         ModelSpec("lstm", 1, 3, 1),
         {k: np.array(v) for k, v in params.items()},
         np.array(trace["forward"]["x"]),
         _targets(client, sid),
     )
+    want = run_trace(problem)
     np.testing.assert_allclose(trace["backward"]["dc"], want.backward["dc"], rtol=1e-12)
     np.testing.assert_allclose(rest["frames"][-1]["deltas"]["dx"], want.backward["dx"][0])
 
@@ -172,14 +185,14 @@ def test_read_session_trace_arrays_and_connectivity(client: TestClient, sid: str
     body = client.get(f"{API}/sessions/{sid}/trace").json()
     assert np.array(body["forward"]["c"]).shape == (3, 3)
     assert body["backward"] == {} and body["delta_norms"] == {}
-    assert len(body["loss_per_step"]) == 3 and len(body["target_mask"]) == 6
+    assert len(body["loss_t"]) == 3 and len(body["target_mask"]) == 6
     assert body["connectivity"] is None
     _post(client, sid, "backward", {"to_end": True})
     body = client.get(f"{API}/sessions/{sid}/trace", params={"connectivity": True}).json()
     assert np.array(body["backward"]["dy"]).shape == (6, 3)
     assert len(body["delta_norms"]["dc"]) == 6
     assert len(body["connectivity"]) == 6 and body["connectivity"][-1] > 0
-    assert body["loss"] == pytest.approx(sum(body["loss_per_step"]))
+    assert body["loss"] == pytest.approx(sum(body["loss_t"]))
 
 
 def test_read_session_trace_targets_match_frames(client: TestClient, sid: str) -> None:
@@ -208,10 +221,12 @@ def test_read_session_trace_rnn_connectivity(client: TestClient) -> None:
 def test_step_forward_rnn_values(client: TestClient) -> None:
     sid = create_session(client, cell="rnn")["id"]
     frame = _post(client, sid, "forward")["frames"][0]
-    assert set(frame["values"]) == {"x", "h_prev", "a", "h", "o", "y_hat", "target"}
+    assert set(frame["values"]) == {"x", "h_prev", "Wh", "Ux", "a", "h", "o", "y_hat", "target"}
     back = _post(client, sid, "backward")["frames"][0]
-    assert set(back["deltas"]) == {"do", "dh", "da", "dx", "dh_from_next"}
-    assert set(back["norms"]) == {"dh", "dx"}
+    assert set(back["deltas"]) == {
+        *("do", "dh", "da", "dx", "dh_readout", "dh_from_next", "h_prime", "dh_prev")
+    }
+    assert set(back["delta_norms"]) == {"dh", "dx"}
 
 
 def test_step_unknown_session_is_404(client: TestClient) -> None:

@@ -148,6 +148,34 @@ def test_stream_session_train_updates_then_done(client: TestClient, sid: str) ->
     assert frames[-2]["type"] == "forward" and frames[-1]["what"] == "train"
 
 
+def test_stream_metrics_frames_carry_the_held_out_loss_every_few_updates(
+    client: TestClient, sid: str
+) -> None:
+    with client.websocket_connect(_url(sid)) as ws:
+        ws.receive_json()
+        _send(ws, cmd="train", updates=7, heldout_every=3, batch_size=2, frame_every=100)
+        frames = _until(ws, "done")
+    metrics = [f for f in frames if f["type"] == "metrics"]
+    measured = [m["update"] for m in metrics if m["heldout_loss"] is not None]
+    assert measured == [3, 6, 7]  # every 3 updates and after the last
+    rest = client.post(
+        f"{API}/sessions/{create_session(client)['id']}/train",
+        json={"updates": 7, "heldout_every": 3, "batch_size": 2},
+    ).json()
+    assert [m["loss"] for m in metrics] == [m["loss"] for m in rest["metrics"]]
+    assert metrics[-1]["heldout_loss"] == rest["heldout_loss"]
+
+
+def test_stream_train_refuses_a_batch_when_fitting_one_sequence(
+    client: TestClient, sid: str
+) -> None:
+    with client.websocket_connect(_url(sid)) as ws:
+        ws.receive_json()
+        _send(ws, cmd="train", fit="sequence", batch_size=3)
+        frame = _until(ws, "error")[-1]
+    assert "batch_size" in frame["detail"]
+
+
 def test_stream_session_train_divergence_reported(client: TestClient, sid: str) -> None:
     with client.websocket_connect(_url(sid)) as ws:
         ws.receive_json()

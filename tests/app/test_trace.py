@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.init import init_params
+from engine.problem import Problem
 from engine.sequence import run_trace
 from engine.spec import ModelSpec, param_shapes
 from engine.variants import Variant
@@ -56,7 +57,7 @@ def test_create_trace_matches_engine(client: TestClient, cell: str, variant: str
     assert response.status_code == 200, response.text
     got = response.json()
     params = {k: np.array(v) for k, v in body["params"].items()}
-    want = run_trace(spec, params, np.array(body["inputs"]), body["targets"])
+    want = run_trace(Problem.build(spec, params, np.array(body["inputs"]), body["targets"]))
     assert set(got) == {"forward", "backward", "grads", "initial_state_grads", "loss"}
     assert got["loss"] == pytest.approx(want.loss, rel=1e-12)
     for part in ("forward", "backward", "grads", "initial_state_grads"):
@@ -90,7 +91,9 @@ def test_create_trace_cross_entropy_labels_and_initial_state(client: TestClient)
     assert response.status_code == 200, response.text
     params = {k: np.array(v) for k, v in body["params"].items()}
     want = run_trace(
-        spec, params, np.array(body["inputs"]), body["targets"], body["initial_state"], truncate=2
+        Problem.build(
+            spec, params, np.array(body["inputs"]), body["targets"], body["initial_state"], 2
+        )
     )
     assert response.json()["loss"] == pytest.approx(want.loss)
     np.testing.assert_allclose(

@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 from fastapi.testclient import TestClient
 
-from tests.app.conftest import API, detail_text
+from tests.app.conftest import API, create_session, detail_text
 
 
 def _train(client: TestClient, sid: str, **body: Any) -> Any:
@@ -25,13 +25,60 @@ def test_train_session_returns_metrics_and_lowers_loss(client: TestClient, sid: 
         "grad_norm_after_clip",
         "clipped",
         "diverged",
+        "heldout_loss",
     }
-    assert body["loss"] < first["loss"] and body["diverged"] is False
+    assert (body["fit"], body["batch_size"]) == ("task", 8)
+    heldout = [m["heldout_loss"] for m in body["metrics"]]
+    assert [k + 1 for k, h in enumerate(heldout) if h is not None] == [10, 20, 30]
+    assert body["heldout_loss"] == heldout[29] < heldout[9]
+    assert body["diverged"] is False and body["loss"] < first["loss"]
     assert body["updates_total"] == 30
     again = _train(client, sid, updates=2)
     assert [m["update"] for m in again["metrics"]] == [31, 32]
     info = client.get(f"{API}/sessions/{sid}").json()["training"]
     assert info["updates"] == 32 and info["optimizer"] == "adam"
+
+
+def test_training_on_the_task_is_deterministic_and_differs_from_fitting_the_sequence(
+    client: TestClient,
+) -> None:
+    sessions = [create_session(client)["id"] for _ in range(3)]
+    task_a = _train(client, sessions[0], updates=12, heldout_every=4)
+    task_b = _train(client, sessions[1], updates=12, heldout_every=4)
+    fit_one = _train(client, sessions[2], updates=12, heldout_every=4, fit="sequence")
+    assert task_a == task_b
+    assert (fit_one["fit"], fit_one["batch_size"]) == ("sequence", 1)
+    assert [m["loss"] for m in fit_one["metrics"]] != [m["loss"] for m in task_a["metrics"]]
+    assert all(fit_one["metrics"][k]["heldout_loss"] is not None for k in (3, 7, 11))
+
+
+def test_fitting_one_sequence_with_a_batch_is_422(client: TestClient, sid: str) -> None:
+    response = client.post(f"{API}/sessions/{sid}/train", json={"fit": "sequence", "batch_size": 4})
+    assert response.status_code == 422
+    assert "batch_size" in detail_text(response)
+
+
+def test_a_users_own_sequence_fits_that_sequence_and_has_no_held_out_loss(
+    client: TestClient,
+) -> None:
+    seq = {"inputs": [[0.1], [0.5], [-0.2], [0.3]], "targets": [[0.5], [-0.2], [0.3], None]}
+    own = client.post(f"{API}/sessions", json={"sequence": seq, "hidden_size": 3}).json()["id"]
+    body = _train(client, own, updates=3)
+    assert (body["fit"], body["batch_size"], body["heldout_loss"]) == ("sequence", 1, None)
+    response = client.post(f"{API}/sessions/{own}/train", json={"fit": "task"})
+    assert response.status_code == 422 and "fit" in detail_text(response)
+
+
+def test_data_set_and_grammar_sessions_train_on_fresh_draws(client: TestClient) -> None:
+    for task in ("nile", "reber", "chars"):
+        created = client.post(
+            f"{API}/sessions",
+            json={"task": {"name": task, "options": {"length": 8}}, "hidden_size": 4},
+        )
+        assert created.status_code == 201, created.text
+        body = _train(client, created.json()["id"], updates=5, batch_size=3, heldout_every=5)
+        assert body["batch_size"] == 3 and body["heldout_loss"] is not None
+        assert body["metrics"][-1]["heldout_loss"] == body["heldout_loss"]
 
 
 def test_train_session_changes_params_and_rebuilds_runner(client: TestClient, sid: str) -> None:

@@ -1,7 +1,8 @@
 """Real-browser plumbing: the app in a uvicorn subprocess, Debian's chromium via Playwright.
 
 Fixtures: `live_server` (base URL), `browser`, `page` (1280x800) with `page_log`
-(console errors, every request, requests to foreign hosts), `screenshot`.
+(console errors, every request, requests to foreign hosts), `screenshot`. The server and the
+browser are started once per pytest process: under pytest-xdist, once per worker.
 """
 
 import os
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
-from app.local_server import CHROMIUM_ARGS, uvicorn_process
+from devtools.local_server import CHROMIUM_ARGS, uvicorn_process
 from tests.browser.page_log import PageLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -102,12 +103,17 @@ def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page
 
 @pytest.fixture
 def screenshot() -> Callable[[Page, str], Path]:
-    """save(page, name) writes screenshots/<name>.png at the repo root and returns its path."""
+    """save(page, name) writes screenshots/<name>.png at the repo root and returns its path.
+
+    Written whole under a temporary name, then renamed: a reader never sees half a file,
+    however many pytest-xdist workers are saving at once."""
 
     def save(target: Page, name: str) -> Path:
         SCREENSHOT_DIR.mkdir(exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
-        target.screenshot(path=str(path), full_page=True)
+        partial = path.with_name(f".{name}.{os.getpid()}.png")
+        partial.write_bytes(target.screenshot(full_page=True))
+        partial.replace(path)
         return path
 
     return save

@@ -1,50 +1,103 @@
-"""Helpers for the explorer page tests: open a view by its URL hash, read what the page shows,
-and ask the API directly for the engine's numbers to compare with."""
+"""Helpers for the explorer page tests: open a view by its URL hash, wait for what the page
+shows, read it as a user does (the DOM, aria attributes, the address), and ask the API directly
+for the engine's numbers to compare with. The page exposes no test hook: what a test waits for
+is on screen (the status line's "t = 5 / 49", aria-busy on the stage and the charts)."""
 
 import json
 import math
+import re
 import urllib.request
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Request
 
 MINUS = "\u2212"
 
-# True once the page has a session and the frame of its current step (forward or backward).
-FRAME_SHOWN_JS = """() => {
-  const X = window.__lstmExplorer;
-  if (!X || document.body.dataset.ready !== "true" || X.controller.busy) return false;
-  const s = X.state.all();
-  const m = X.controller.primary;
-  if (!m || !m.info) return false;
-  return Boolean(m.store[s.mode === "backward" ? "bwd" : "fwd"][s.t]);
+# The page has opened its model(s) and drawn the step it shows, with every step the charts need.
+SHOWN_JS = """() => document.body.dataset.ready === "true"
+  && document.getElementById("stage").getAttribute("aria-busy") === "false"
+  && document.getElementById("charts").getAttribute("aria-busy") === "false"
+"""
+
+# What the controls, the status line and the address show, as the page state's names.
+SHOWN_STATE_JS = """() => {
+  const q = (sel) => document.querySelector(sel);
+  const on = (group) => q(`#controls .segmented[aria-label=${group}] .seg.on`)?.dataset.value;
+  const checked = (name) => q(`#controls input[name=${name}]`).checked;
+  const chip = q("#controls .unit-chips [aria-checked=true]");
+  const t = /t = (\\d+) \\//.exec(q("#status [data-status=t]").textContent);
+  const tour = /(?:^#|&)tour=(\\d+)/.exec(location.hash);
+  return {
+    cell: on("cell"), mode: on("mode"), variant: q("#controls select[name=variant]").value,
+    hidden_size: Number(q("#controls input[name=hidden_size]").value),
+    task: q("#controls select[name=task]").value, t: t ? Number(t[1]) : null,
+    unit: Number(chip ? chip.dataset.unit : q("#controls input[name=unit]").value),
+    heat: checked("heat"), lines: checked("lines"), eq: checked("eq"), compare: checked("compare"),
+    tour: tour ? Number(tour[1]) : 0,
+  };
 }"""
+
+_SESSION_PATH = re.compile(r"/api/v1/sessions/([^/?]+)(/params)?$")
+_sessions: "WeakKeyDictionary[Page, list[str]]" = WeakKeyDictionary()
+
+
+def watch_sessions(page: Page) -> None:
+    """Follow, from its requests, which sessions the page holds (see session_id)."""
+    if page in _sessions:
+        return
+    live: list[str] = []
+    _sessions[page] = live
+
+    def on_request(request: Request) -> None:
+        match = _SESSION_PATH.search(request.url.split("?")[0])
+        if not match:
+            return
+        sid = match.group(1)
+        if match.group(2) and request.method == "GET" and sid not in live:
+            live.append(sid)  # a new session's first call: its parameters
+        elif not match.group(2) and request.method == "DELETE" and sid in live:
+            live.remove(sid)
+
+    page.on("request", on_request)
 
 
 def open_explorer(page: Page, live_server: str, hash_: str = "") -> None:
     """Open / with `hash_` (without '#') and wait until the step it names is on screen."""
+    watch_sessions(page)
     page.goto(f"{live_server}/#{hash_}" if hash_ else f"{live_server}/")
     wait_for_frame(page)
 
 
 def wait_for_frame(page: Page, timeout: float = 15_000) -> None:
-    page.wait_for_function(FRAME_SHOWN_JS, timeout=timeout)
-    page.wait_for_timeout(150)  # one more animation frame: the views have drawn it
+    """Until the page shows its step, drawn, with every step its charts need."""
+    page.wait_for_function(SHOWN_JS, timeout=timeout)
 
 
 def wait_for_t(page: Page, t: int, timeout: float = 10_000) -> None:
-    page.wait_for_function(f"() => window.__lstmExplorer.state.get('t') === {t}", timeout=timeout)
-    wait_for_frame(page)
+    """Until the status line reads t and that step is drawn."""
+    page.wait_for_function(
+        f"""() => /^t = {t} \\//.test(document.querySelector("#status [data-status=t]")
+          .textContent) && ({SHOWN_JS})()""",
+        timeout=timeout,
+    )
+
+
+def shown_t(page: Page) -> int:
+    """The step the status line shows."""
+    t: int = page.evaluate(f"({SHOWN_STATE_JS})().t")
+    return t
 
 
 def explorer_state(page: Page) -> dict[str, Any]:
-    state: dict[str, Any] = page.evaluate("window.__lstmExplorer.state.all()")
+    """The settings the page shows (controls, status line, address), by state name."""
+    state: dict[str, Any] = page.evaluate(SHOWN_STATE_JS)
     return state
 
 
 def session_id(page: Page, which: int = 0) -> str:
-    sid: str = page.evaluate(f"window.__lstmExplorer.controller.models[{which}].id")
-    return sid
+    """The id of the page's model A (which=0) or B, from the requests the page made."""
+    return _sessions[page][which]
 
 
 def eq_value(page: Page, key: str) -> str:
@@ -105,7 +158,9 @@ def js_fmt(v: float | None) -> str:
     if math.isinf(v):
         return "∞" if v > 0 else f"{MINUS}∞"
     a = abs(v)
-    if a == 0 or 1e-3 <= a < 1e4:
+    if a == 0:
+        return "0.00"  # JS prints −0 as 0: (-0).toPrecision(3) is "0.00"
+    if 1e-3 <= a < 1e4:
         s = format(v, "#.3g")
         if "e" in s:
             mantissa, exp = s.split("e")

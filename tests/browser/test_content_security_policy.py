@@ -4,6 +4,7 @@ charts and equations, plays over the WebSocket and steps."""
 import pytest
 from playwright.sync_api import Page, WebSocket
 
+from tests.browser.explorer import shown_t, wait_for_frame, wait_for_t
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -24,8 +25,9 @@ def test_load_page_under_csp_reports_no_violations(
     page.on("websocket", lambda ws: sockets.append(ws))
     page.add_init_script(RECORD_VIOLATIONS)
 
-    response = page.goto(f"{live_server}/", wait_until="networkidle")
+    response = page.goto(f"{live_server}/")
     assert response is not None and response.ok
+    wait_for_frame(page)
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "http" not in policy.replace(f"ws://{live_server[7:]}", "").replace(
@@ -37,10 +39,16 @@ def test_load_page_under_csp_reports_no_violations(
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=15_000)
     # Step and play: frames arrive over the REST calls and the WebSocket stream.
     page.locator("body").click(position={"x": 5, "y": 5})
-    for key in ("ArrowRight", "ArrowRight", " "):
-        page.keyboard.press(key)
-        page.wait_for_timeout(300)
-    page.wait_for_timeout(1000)
+    start = shown_t(page)
+    for step in (1, 2):
+        page.keyboard.press("ArrowRight")
+        wait_for_t(page, start + step)
+    page.keyboard.press(" ")
+    page.wait_for_function(  # a few steps played: they came over the stream
+        f"""() => Number(/t = (\\d+) \\//.exec(
+          document.querySelector("#status [data-status=t]").textContent)?.[1]) >= {start + 5}""",
+        timeout=15_000,
+    )
     page.keyboard.press(" ")
 
     violations = page.evaluate("window.__cspViolations")
@@ -54,13 +62,14 @@ def test_load_page_under_csp_reports_no_violations(
 def test_inline_script_is_blocked_by_csp(page: Page, page_log: PageLog, live_server: str) -> None:
     """The policy is really enforced: a script injected into the page does not run."""
     page.add_init_script(RECORD_VIOLATIONS)
-    page.goto(f"{live_server}/", wait_until="networkidle")
+    page.goto(f"{live_server}/")
     page.evaluate(
         """() => { const s = document.createElement("script");
                    s.textContent = "window.__injected = true;";
                    document.body.appendChild(s); }"""
     )
-    page.wait_for_timeout(200)
+    # An inline script runs as it is inserted, or never: once the policy reports it, it is final.
+    page.wait_for_function("() => window.__cspViolations.some((v) => v.includes('script-src'))")
     assert page.evaluate("window.__injected === undefined")
     violations = page.evaluate("window.__cspViolations")
     assert any("script-src" in v for v in violations), violations
@@ -72,9 +81,9 @@ def test_api_docs_render_offline_under_their_policy(
 ) -> None:
     """/docs draws every operation from the vendored Swagger UI, asking no other host."""
     page.add_init_script(RECORD_VIOLATIONS)
-    response = page.goto(f"{live_server}/docs", wait_until="networkidle")
+    response = page.goto(f"{live_server}/docs")
     assert response is not None and response.ok
-    page.wait_for_selector(".opblock", timeout=15_000)
+    page.wait_for_selector(".opblock", timeout=15_000)  # drawn from /openapi.json
     assert page.locator(".opblock").count() >= 20  # every route of /api/v1 is listed
     assert page.get_by_text("/api/v1/trace").first.is_visible()
     assert page.evaluate("window.__cspViolations") == []

@@ -3,7 +3,7 @@ each variant, shows the engine's own numbers forward and backward, and restores 
 link. Screenshots of each view are in test_explorer_screens.py."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.explorer import (
     api,
@@ -21,13 +21,22 @@ from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
 
+MODE_SHOWN = "#controls .segmented[aria-label=mode] .seg.on"
+LINK = "#status [data-status=link]"
+
+
+def eq_locator(page: Page, key: str) -> Locator:
+    """The number the equations show for `key` (the row with that left-hand side)."""
+    return page.locator(f'.eq-row[data-lhs="{key}"] [data-slot="{key}"] .eq-value').first
+
 
 def test_open_page_shows_default_lstm_without_errors(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
-    open_explorer(page, live_server)
+    with page.expect_websocket() as socket:
+        open_explorer(page, live_server)
     state = explorer_state(page)
-    assert (state["cell"], state["variant"], state["hidden"], state["task"], state["t"]) == (
+    assert (state["cell"], state["variant"], state["hidden_size"], state["task"], state["t"]) == (
         "lstm",
         "vanilla",
         4,
@@ -38,10 +47,13 @@ def test_open_page_shows_default_lstm_without_errors(
     expect(page.locator("#status")).to_contain_text("t = 0 / 49")
     expect(page.locator("#equations .katex").first).to_be_visible()
     expect(page.locator("#chart-heat .js-plotly-plot")).to_be_visible()
-    # Every request went to this server (the fixture fails the test otherwise) and at least
-    # one frame came over the WebSocket stream or REST.
-    assert page.evaluate("window.__lstmExplorer.framesReceived") >= 1
     assert any("/api/v1/sessions" in url for url in page_log.requests)
+    # Once the stream is open (the status line says nothing about it), steps come over it.
+    expect(page.locator(LINK)).to_have_text("")
+    with socket.value.expect_event("framereceived") as frame:
+        page.keyboard.press("ArrowRight")
+    assert '"type":"forward"' in str(frame.value)
+    wait_for_t(page, 1)
     assert page_log.console_errors == []
 
 
@@ -79,16 +91,14 @@ def test_select_variant_and_rnn_with_the_controls(
 ) -> None:
     open_explorer(page, live_server)
     page.select_option("select[name=variant]", "CIFG")
-    page.wait_for_function(
-        "() => window.__lstmExplorer.controller.primary.info?.variant === 'CIFG'"
-    )
+    expect(page.locator("#dg-circuit figure.dg")).to_have_attribute("data-variant", "CIFG")
     wait_for_frame(page)
     expect(page.locator('#dg-circuit [data-key="one-minus"]')).to_be_visible()
     expect(page.locator("#variant-help")).to_contain_text("f = 1 − i")
-    assert "variant=CIFG" in page.evaluate("location.hash")
+    page.wait_for_function("() => location.hash.includes('variant=CIFG')")
 
     page.get_by_role("button", name="Simple recurrent network").click()
-    page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.cell === 'rnn'")
+    expect(page.locator("#stage")).to_have_attribute("data-cell", "rnn")
     wait_for_frame(page)
     rnn = page.locator("#dg-rnn figure.dg")
     expect(rnn).to_be_visible()
@@ -106,17 +116,15 @@ def test_step_forward_shows_the_engine_numbers(
         page.keyboard.press("ArrowRight")
     wait_for_t(page, 3)
     page.locator('.unit-chips [data-unit="2"]').click()
-    page.wait_for_function("() => window.__lstmExplorer.state.get('unit') === 2")
-    page.wait_for_timeout(100)
+    expect(page.locator(".unit-chips [aria-checked=true]")).to_have_attribute("data-unit", "2")
 
     trace = engine_trace(live_server, session_id(page))
     forward = trace["forward"]
     for key in ("z_bar", "i", "f", "c", "o", "y"):
-        assert eq_value(page, key) == js_fmt(forward[key][3][2]), key
+        expect(eq_locator(page, key)).to_have_text(js_fmt(forward[key][3][2]))
     # The diagram shows the same number as the equations (its label for c).
-    assert (
+    expect(page.locator('#dg-circuit [data-key="c"]').first).to_contain_text(
         js_fmt(forward["c"][3][2])
-        in page.locator('#dg-circuit [data-key="c"]').first.text_content()
     )
     assert page_log.console_errors == []
 
@@ -168,37 +176,72 @@ def test_link_restores_the_view(page: Page, page_log: PageLog, live_server: str)
     assert page_log.console_errors == []
 
 
+def test_link_with_the_old_short_names_still_opens(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    # hidden, trunc, lr and clip were the address's keys before they took the API's names.
+    open_explorer(page, live_server, "hidden=6&trunc=3&lr=0.05&clip=2&t=1")
+    state = explorer_state(page)
+    assert (state["hidden_size"], state["t"]) == (6, 1)
+    assert page.locator("#controls input[name=truncate]").input_value() == "3"
+    assert page.locator("#controls input[name=learning_rate]").input_value() == "0.05"
+    assert page.locator("#controls input[name=clip_threshold]").input_value() == "2"
+    expect(page.locator("#intro-model")).to_contain_text("H = 6")
+    # The address is rewritten with the names of today.
+    page.keyboard.press("ArrowRight")
+    wait_for_t(page, 2)
+    page.wait_for_function("() => location.hash.includes('t=2')")
+    link = page.evaluate("location.hash")
+    assert "hidden_size=6" in link and "truncate=3" in link and "learning_rate=0.05" in link
+    assert "clip_threshold=2" in link and "hidden=" not in link and "trunc=" not in link
+    expect(page.locator("#banner")).to_be_hidden()
+    assert page_log.console_errors == []
+
+
+def test_link_over_the_server_limits_says_what_it_ignored(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    limit = api(live_server, "GET", "/presets")["limits"]["max_hidden_size"]
+    open_explorer(page, live_server, f"hidden_size={limit + 1}&t=2")
+    expect(page.locator("#banner")).to_contain_text(f"hidden_size={limit + 1}")
+    assert explorer_state(page)["hidden_size"] == 4  # the default, within the limit
+    assert explorer_state(page)["t"] == 2
+    assert page_log.console_errors == []
+
+
 def test_edited_address_moves_the_view(page: Page, page_log: PageLog, live_server: str) -> None:
     open_explorer(page, live_server, "t=3")
     page.evaluate("() => { location.hash = '#t=7&mode=backward'; }")
-    page.wait_for_function("() => window.__lstmExplorer.state.get('mode') === 'backward'")
+    expect(page.locator(MODE_SHOWN)).to_have_attribute("data-value", "backward")
     wait_for_t(page, 7)
     assert eq_value(page, "dc") != "n/a"
     page.evaluate("() => { location.hash = '#t=2&variant=NP'; }")
-    page.wait_for_function("() => window.__lstmExplorer.controller.primary.info?.variant === 'NP'")
+    expect(page.locator("#dg-circuit figure.dg")).to_have_attribute("data-variant", "NP")
     wait_for_t(page, 2)
     assert page.locator('#dg-circuit [data-key^="peephole"]').count() == 0
     assert page_log.console_errors == []
 
 
-def test_steps_rebuilt_from_the_trace_keep_their_targets(
+# The states chart's target markers, as (step, value) pairs of its (decimated) points.
+TARGET_POINTS_JS = """() => {
+  const s = document.querySelector('#chart-states .plot').data.find((d) => d.name === 'target');
+  return s ? s.x.map((x, k) => [x, s.y[k]]).filter(([, y]) => y !== null) : [];
+}"""
+
+
+def test_steps_filled_from_the_server_keep_their_targets(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
-    # A seek far ahead: the steps skipped are rebuilt from the session's trace, targets included.
+    # A seek far ahead: the steps skipped are read back from the server, targets included.
     open_explorer(page, live_server, "length=1000")
-    page.evaluate("() => window.__lstmExplorer.bus.emit('control:seek', {t: 900})")
-    wait_for_t(page, 900)
-    store = "window.__lstmExplorer.controller.primary.store"
-    page.wait_for_function(f"() => {store}.fwd[500]?.synthetic === true")
-    got = page.evaluate(f"() => {store}.fwd.slice(500, 510).map((f) => f.values.target)")
-    want = task_targets(api(live_server, "GET", f"/sessions/{session_id(page)}"))[500:510]
-    assert len(got) == len(want) == 10
-    for g, w in zip(got, want, strict=True):
-        assert g == pytest.approx(w)
-    # The states chart draws the target for the rebuilt steps too: of its 600 (decimated)
-    # points, those up to t = 900 (about 540) have one; without the targets about 120 did.
-    page.wait_for_function(
-        "() => document.querySelector('#chart-states .plot').data"
-        ".find((s) => s.name === 'target')?.y.filter((v) => v != null).length > 450"
-    )
+    page.locator("input[name=t]").fill("900")
+    wait_for_t(page, 900, timeout=30_000)
+    want = task_targets(api(live_server, "GET", f"/sessions/{session_id(page)}"))
+    points = page.evaluate(TARGET_POINTS_JS)
+    # Of the chart's 600 (decimated) points, those up to t = 900 (about 540) carry a target;
+    # with only the last REST reply's 200 steps about 120 did.
+    assert len(points) > 450
+    assert all(x <= 900 for x, _ in points)
+    for x, y in points:
+        assert y == pytest.approx(want[x][0]), x
     assert page_log.console_errors == []

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.explorer import open_explorer, wait_for_frame
 from tests.browser.page_log import PageLog
@@ -22,7 +22,7 @@ VIEWS = {
     "cifg-backward": "variant=CIFG&t=20&mode=backward&unit=1",
     "rnn": "cell=rnn&t=10",
     "compare": "compare=true&t=40&mode=backward",
-    "large": "hidden=32&length=300&t=250",
+    "large": "hidden_size=32&length=300&t=250",
     "trained": "t=49",
     "help": "t=3",
 }
@@ -32,6 +32,8 @@ LAYOUT_JS = """() => ({
   emptyPlots: [...document.querySelectorAll('.chart-card')]
     .filter((c) => c.offsetParent && !c.querySelector('.main-svg')).map((c) => c.id),
 })"""
+# Every visible chart has drawn (Plotly adds its .main-svg when it has).
+CHARTS_DRAWN_JS = f"() => ({LAYOUT_JS})().emptyPlots.length === 0"
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -50,16 +52,15 @@ def test_screenshot_view(
     if view == "trained":
         page.locator("input[name=updates]").fill("150")
         page.get_by_role("button", name="Run this many parameter updates").click()
-        page.wait_for_function(
-            "() => window.__lstmExplorer.controller.primary.store.training.loss.length >= 150"
-            " && !window.__lstmExplorer.controller.training",
-            timeout=90_000,
+        expect(page.locator("#status [data-status=loss]")).to_contain_text(
+            "after 150 updates", timeout=90_000
         )
+        expect(page.locator("#status [data-status=run]")).to_have_text("paused")
         wait_for_frame(page)
     if view == "help":
         page.keyboard.press("?")
         page.locator(".help-popover").wait_for(state="visible")
-    page.wait_for_timeout(700)  # charts redraw within their budget
+    page.wait_for_function(CHARTS_DRAWN_JS)
     layout = page.evaluate(LAYOUT_JS)
     assert layout["overflow"] <= 0, f"page wider than the window by {layout['overflow']} px"
     assert layout["emptyPlots"] == []

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.explorer import wait_for_frame
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.browser
 def test_index_page_loads_without_console_errors(
     page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path]
 ) -> None:
-    response = page.goto(f"{live_server}/", wait_until="networkidle")
+    response = page.goto(f"{live_server}/")
     assert response is not None and response.ok
+    wait_for_frame(page)  # the model is open and its step drawn
     assert page.title() == "LSTM Explorer"
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator("main#app")).to_be_attached()
@@ -33,8 +35,8 @@ def test_page_fixture_blocks_and_records_foreign_requests(
     # so the guard is tested from about:blank, which has no policy. .invalid never resolves;
     # the route guard aborts it before any lookup anyway.
     page.goto("about:blank")
+    # evaluate() awaits the fetch, which fails once the guard has recorded and aborted it.
     page.evaluate("fetch('http://foreign.invalid/x.json').catch(() => null)")
-    page.wait_for_timeout(200)
     assert page_log.foreign_requests == ["http://foreign.invalid/x.json"]
     assert f"{live_server}/" in page_log.requests
     page_log.foreign_requests.clear()  # expected here; otherwise the fixture fails the test

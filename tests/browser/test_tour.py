@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOT_DIR
-from tests.browser.explorer import explorer_state, wait_for_frame
+from tests.browser.explorer import SHOWN_JS, SHOWN_STATE_JS, explorer_state, wait_for_frame
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -58,19 +58,18 @@ def open_tour(page: Page, live_server: str, hash_: str) -> None:
 
 
 def wait_for_chapter(page: Page, n: int) -> None:
+    """Until the page shows chapter n's model, mode and step (controls, status line, address)."""
     _, cell, variant, mode, t, _, _ = CHAPTERS[n]
     page.wait_for_function(
-        """([n, cell, variant, mode, t]) => {
-          const X = window.__lstmExplorer;
-          const s = X.state.all();
-          const m = X.controller.primary;
+        f"""([n, cell, variant, mode, t]) => {{
+          const s = ({SHOWN_STATE_JS})();
           return s.tour === n && s.cell === cell && s.variant === variant && s.mode === mode
-            && s.t === t && !X.controller.busy && m && m.info && m.info.cell === cell;
-        }""",
+            && s.t === t && document.getElementById("stage").dataset.cell === cell
+            && ({SHOWN_JS})();
+        }}""",
         arg=[n, cell, variant, mode, t],
         timeout=15_000,
     )
-    wait_for_frame(page)
 
 
 def chapter_title(page: Page) -> str:
@@ -102,7 +101,7 @@ def test_chapter_link_shows_its_state_and_highlights(
 
 def test_tour_link_with_a_view_of_its_own_keeps_that_view(page: Page, live_server: str) -> None:
     open_tour(page, live_server, "cell=rnn&t=7&tour=2")
-    page.wait_for_function("() => window.__lstmExplorer.state.get('t') === 7")
+    expect(page.locator("#status [data-status=t]")).to_have_text("t = 7 / 49")
     assert chapter_title(page).startswith("2 · ")
     assert explorer_state(page)["t"] == 7
 

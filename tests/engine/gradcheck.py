@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 import numpy as np
 
-from engine.lstm import LSTMComputation
+from engine.problem import Problem
 from engine.readout import Targets
-from engine.rnn import RNNComputation
-from engine.runner import Runner
+from engine.runner import BackwardFrame, ForwardFrame, Runner
 from engine.spec import ModelSpec, check_params, param_shapes
 from engine.variants import Variant
 
@@ -85,12 +85,12 @@ def chunk_start_states(runner: Runner, truncate: int | None) -> list[dict[str, n
             state = dict(runner.initial_state)
             if spec.variant.gate_recurrence:
                 state["gates"] = np.zeros(3 * spec.hidden_size)
-        elif isinstance(comp, RNNComputation):
-            state = {"h": comp.h[start - 1].copy()}
+        elif spec.cell == "rnn":
+            state = {"h": comp.h[start - 1].copy()}  # type: ignore[attr-defined]
         else:
-            state = {"y": comp.y[start - 1].copy(), "c": comp.c[start - 1].copy()}
+            state = {"y": comp.y[start - 1].copy(), "c": comp.c[start - 1].copy()}  # type: ignore[attr-defined]
             if spec.variant.gate_recurrence:
-                state["gates"] = comp.act[start - 1, spec.hidden_size :].copy()
+                state["gates"] = comp.act[start - 1, spec.hidden_size :].copy()  # type: ignore[attr-defined]
         out.append(state)
     return out
 
@@ -112,14 +112,9 @@ def chunked_loss(
     total = 0.0
     for (start, stop), state in zip(chunks(inputs.shape[0], truncate), starts, strict=True):
         sub = slice_targets(targets, start, stop)
-        if spec.cell == "rnn":
-            comp: LSTMComputation | RNNComputation = RNNComputation(
-                spec, params, inputs[start:stop], sub, state
-            )
-        else:
-            comp = LSTMComputation(spec, params, inputs[start:stop], sub, state)
-            if "gates" in state:
-                comp.gates0 = state["gates"]
+        comp = Problem(spec, params, inputs[start:stop], sub, state).computation()
+        if "gates" in state:  # FGR: the chunk starts from the gates of the step before it
+            comp.gates0 = state["gates"]  # type: ignore[attr-defined]
         for t in range(stop - start):
             comp.forward_step(t)
         total += float(comp.loss.sum())
@@ -150,3 +145,20 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-2) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), floor)
     return float(np.max(np.abs(a - b), initial=0.0)) / scale
+
+
+def assert_identical(a: object, b: object, where: str = "frame") -> None:
+    """Frames, dicts and arrays equal bit for bit (same dtype, same shape, same values)."""
+    if isinstance(a, ForwardFrame | BackwardFrame):
+        assert type(a) is type(b)
+        for f in fields(a):
+            assert_identical(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), f"{where}: keys differ"
+        for key in a:
+            assert_identical(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype, f"{where}: dtype differs"
+        assert np.array_equal(a, b), f"{where}: values differ"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"

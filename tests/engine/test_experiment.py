@@ -1,6 +1,17 @@
 """The variants experiment in small: same data for every variant, progress, honest summary."""
 
-from engine.experiment import ExperimentConfig, ExperimentResult, RunResult, run_experiment
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine.experiment import (
+    ExperimentConfig,
+    ExperimentResult,
+    RunResult,
+    run_experiment,
+)
+from engine.tasks import TASKS
 
 TINY = ExperimentConfig(
     task="sine",
@@ -51,3 +62,42 @@ def test_default_config_lets_the_vanilla_lstm_learn() -> None:
     config = ExperimentConfig(seeds=(0,), variants=("vanilla",))
     (run,) = run_experiment(config).runs
     assert run.final_loss < run.initial_loss / 10
+
+
+def test_matched_parameters_give_fgr_a_smaller_cell_and_every_variant_a_similar_count() -> None:
+    config = ExperimentConfig(
+        task="sine",
+        task_options={"length": 5},
+        hidden_size=8,
+        seeds=(0,),
+        updates=2,
+        variants=("vanilla", "FGR", "CIFG"),
+        match_parameters=True,
+    )
+    runs = {r.variant: r for r in run_experiment(config).runs}
+    assert runs["vanilla"].hidden_size == 8 and runs["FGR"].hidden_size < 8
+    goal = runs["vanilla"].parameters
+    assert all(abs(r.parameters - goal) <= 0.15 * goal for r in runs.values())
+    unmatched = {r.variant: r for r in run_experiment(replace(config, match_parameters=False)).runs}
+    assert unmatched["FGR"].parameters > 2.5 * goal
+
+
+@pytest.mark.parametrize("task", ["reber", "nile", "chars", "copy"])
+def test_the_experiment_runs_on_other_tasks_and_scores_held_out_data(task: str) -> None:
+    config = ExperimentConfig(
+        task=task,
+        task_options={"length": 6} if task != "copy" else {"delay": 3},
+        hidden_size=3,
+        seeds=(0,),
+        updates=3,
+        variants=("vanilla", "NFG"),
+        batch_size=2,
+    )
+    result = run_experiment(config)
+    assert result.complete and len(result.runs) == 2
+    for run in result.runs:
+        assert np.isfinite(run.final_loss) and len(run.curve) == 3
+        if TASKS[task].loss == "cross_entropy":
+            assert 0.0 <= run.final_accuracy <= 1.0
+        else:
+            assert run.final_accuracy is None

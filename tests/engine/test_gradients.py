@@ -8,12 +8,14 @@ unperturbed run's state, so a perturbation cannot travel across a chunk boundary
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from engine.analysis import lstm_connectivity, rnn_connectivity
+from engine.errors import FieldError
+from engine.problem import Problem
 from engine.readout import make_targets
 from engine.runner import Runner
 from engine.spec import ModelSpec
@@ -59,7 +61,7 @@ CASES = [
 
 
 @dataclass
-class Problem:
+class Solved:
     """One model on one sequence, BPTT done, and the chunked loss as a function of its arrays."""
 
     spec: ModelSpec
@@ -79,16 +81,16 @@ class Problem:
 
 def build_problem(
     case: Case, seed: int = 0, target_steps: tuple[int, ...] = TARGET_STEPS
-) -> Problem:
+) -> Solved:
     spec = make_spec(case.cell, case.variant, case.loss)
     params = random_params(spec, seed)
     inputs = random_inputs(spec, T, seed)
     state = random_state(spec, seed)
     targets = raw_targets(spec, T, target_steps, seed)
-    runner = Runner(spec, params, inputs, targets, state, case.truncate)
+    runner = Runner(Problem.build(spec, params, inputs, targets, state, case.truncate))
     runner.run_forward()
     runner.run_backward()
-    return Problem(spec, params, inputs, state, runner, chunk_start_states(runner, case.truncate))
+    return Solved(spec, params, inputs, state, runner, chunk_start_states(runner, case.truncate))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -157,7 +159,7 @@ def test_gradients_match_finite_differences_wherever_the_targets_sit(
 
 def test_a_sequence_without_targets_has_zero_loss_and_zero_gradients() -> None:
     spec = make_spec()
-    runner = Runner(spec, random_params(spec, 1), random_inputs(spec, T, 1), None)
+    runner = Runner(Problem.build(spec, random_params(spec, 1), random_inputs(spec, T, 1)))
     runner.run_forward()
     runner.run_backward()
     assert runner.loss() == 0.0
@@ -165,13 +167,14 @@ def test_a_sequence_without_targets_has_zero_loss_and_zero_gradients() -> None:
 
 
 def _finite_difference_connectivity(
-    spec: ModelSpec, params: dict, inputs: np.ndarray, t_out: int
+    spec: ModelSpec, params: dict, inputs: np.ndarray, t_out: int, output: str
 ) -> np.ndarray:
     """‖∂out(t_out)/∂x(t)‖_F from the Jacobian built column by column."""
-    key = "h" if spec.cell == "rnn" else "y"
+    key = {"hidden": "h" if spec.cell == "rnn" else "y", "y_hat": "y_hat"}[output]
+    targets = None
 
     def last_output() -> np.ndarray:
-        runner = Runner(spec, params, inputs, None)
+        runner = Runner(Problem.build(spec, params, inputs, targets))
         runner.run_forward()
         return runner.forward_arrays()[key][t_out].copy()
 
@@ -190,28 +193,66 @@ def _finite_difference_connectivity(
     return norms
 
 
-CONNECTIVITY_CASES = [("lstm", v) for v in VARIANTS] + [("rnn", "vanilla")]
+CONNECTIVITY_CASES = [("lstm", v, "mse") for v in (*VARIANTS, "FGR+NP", "NOG+NP")] + [
+    ("rnn", "vanilla", "mse"),
+    ("lstm", "vanilla", "cross_entropy"),
+    ("lstm", "CIFG", "cross_entropy"),
+    ("rnn", "vanilla", "cross_entropy"),
+]
 
 
+@pytest.mark.parametrize("output", ["hidden", "y_hat"])
 @pytest.mark.parametrize("t_out", [T - 1, 2], ids=["from_last_step", "from_step_2"])
 @pytest.mark.parametrize(
-    ("cell", "variant"),
+    ("cell", "variant", "loss"),
     CONNECTIVITY_CASES,
-    ids=[c if c == "rnn" else v for c, v in CONNECTIVITY_CASES],
+    ids=[f"{c if c == 'rnn' else v}-{loss}" for c, v, loss in CONNECTIVITY_CASES],
 )
 def test_connectivity_matches_a_finite_difference_jacobian_norm(
-    cell: str, variant: str, t_out: int
+    cell: str, variant: str, loss: str, t_out: int, output: str
 ) -> None:
-    spec = make_spec(cell, variant)
+    spec = make_spec(cell, variant, loss)
     params, inputs = random_params(spec, 3), random_inputs(spec, T, 3)
-    runner = Runner(spec, params, inputs, None)
+    runner = Runner(Problem.build(spec, params, inputs))
     runner.run_forward()
-    measure = rnn_connectivity if cell == "rnn" else lstm_connectivity
-    got = measure(runner.comp, t_out)
-    numeric = _finite_difference_connectivity(spec, params, inputs, t_out)
+    comp = runner.comp
+    got = comp.connectivity(t_out, None if output == "hidden" else "y_hat")
+    numeric = _finite_difference_connectivity(spec, params, inputs, t_out, output)
     assert relative_error(got, numeric) < TOLERANCE
     np.testing.assert_array_equal(got[t_out + 1 :], 0.0)  # the future does not feed the past
     assert np.all(got[: t_out + 1] > 0)
+
+
+def test_connectivity_of_a_step_not_computed_forward_is_refused_naming_t() -> None:
+    spec = make_spec()
+    runner = Runner(Problem.build(spec, random_params(spec, 3), random_inputs(spec, T, 3)))
+    with pytest.raises(FieldError, match=re.escape("t: expected a step computed forward (none")):
+        runner.connectivity(0)
+    runner.seek(2)
+    assert runner.connectivity(2).shape == (3,)
+    np.testing.assert_array_equal(
+        runner.connectivity(1, "y_hat"), runner.comp.connectivity(1, "y_hat")[:2]
+    )
+    for bad in (3, -1, True):
+        with pytest.raises(
+            FieldError, match=re.escape("t: expected a step computed forward (0..2)")
+        ) as err:
+            runner.connectivity(bad)  # type: ignore[arg-type]
+        assert err.value.loc == ("t",)
+    with pytest.raises(FieldError, match="output: expected 'y' or 'y_hat'"):
+        runner.connectivity(2, "h")
+
+
+def test_connectivity_after_bptt_is_the_same_and_ignores_truncation() -> None:
+    """The Jacobian is the model's, not truncated BPTT's; BPTT having run changes nothing."""
+    spec = make_spec(variant="FGR")
+    params, inputs = random_params(spec, 3), random_inputs(spec, T, 3)
+    runner = Runner(Problem.build(spec, params, inputs, truncate=2))
+    runner.run_forward()
+    before = runner.comp.connectivity(T - 1)
+    runner.run_backward()
+    np.testing.assert_array_equal(runner.comp.connectivity(T - 1), before)
+    assert before[0] > 0  # reaches across the truncation boundaries
 
 
 def test_targets_helper_builds_what_the_runner_reads() -> None:

@@ -11,6 +11,7 @@ import pytest
 from engine.activations import sigmoid
 from engine.init import init_params
 from engine.io_params import Limits, from_keras, from_pytorch, to_keras, to_pytorch
+from engine.problem import Problem
 from engine.sequence import run_trace
 from engine.spec import ModelSpec
 from engine.variants import Variant
@@ -47,7 +48,9 @@ def test_a_pytorch_state_dict_imports_to_a_model_that_reproduces_torchs_run(name
         np.testing.assert_allclose(imported.params[key], want, rtol=0, atol=1e-15, err_msg=key)
     spec = imported.spec(meta["cell"], loss=meta["loss"])
     result = run_trace(
-        spec, imported.params, arrays["inputs"], meta["targets"], group(arrays, "initial_state")
+        Problem.build(
+            spec, imported.params, arrays["inputs"], meta["targets"], group(arrays, "initial_state")
+        )
     )
     hidden = "y" if meta["cell"] == "lstm" else "h"
     np.testing.assert_allclose(result.forward[hidden], arrays[f"forward.{hidden}"], atol=1e-12)
@@ -269,7 +272,7 @@ def test_keras_weights_import_to_a_model_that_reproduces_keras_equations() -> No
     )
     imported = from_keras(kernel, recurrent, bias, dense_kernel=rng.normal(size=(4, 2)))
     x = rng.normal(size=(7, 3))
-    result = run_trace(imported.spec("lstm"), imported.params, x)
+    result = run_trace(Problem.build(imported.spec("lstm"), imported.params, x))
     np.testing.assert_allclose(
         result.forward["y"], keras_lstm(x, kernel, recurrent, bias), atol=1e-12
     )

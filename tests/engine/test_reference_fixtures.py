@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.problem import Problem
 from engine.sequence import TraceResult, run_trace
 from engine.spec import ModelSpec
 from engine.variants import Variant
@@ -46,7 +47,7 @@ def engine_trace(name: str, dtype: str = "float64") -> tuple[dict[str, np.ndarra
         loss=meta["loss"],
         dtype=dtype,
     )
-    result = run_trace(
+    problem = Problem.build(
         spec,
         group(arrays, "params"),
         arrays["inputs"],
@@ -54,6 +55,7 @@ def engine_trace(name: str, dtype: str = "float64") -> tuple[dict[str, np.ndarra
         group(arrays, "initial_state"),
         meta["truncate"],
     )
+    result = run_trace(problem)
     return arrays, result
 
 

@@ -1,4 +1,5 @@
-"""Bad input is refused up front with a ValueError that names the field: inputs, params, variants."""
+"""Bad input is refused up front with a FieldError located at the field and naming it in its
+message: inputs, params, targets, initial state, truncation, variants, the model spec."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from engine.runner import Runner
+from engine.errors import FieldError
+from engine.problem import Problem
 from engine.spec import ModelSpec, param_shapes
 from engine.variants import FGR_KEYS, Variant
 from tests.engine.gradcheck import make_spec, random_inputs, random_params
@@ -15,8 +17,8 @@ from tests.engine.gradcheck import make_spec, random_inputs, random_params
 GOOD = make_spec()  # D=2, H=3, O=2, vanilla, MSE
 
 
-def runner_with(**changes: object) -> Runner:
-    """A vanilla runner on 4 steps, with one argument replaced."""
+def problem_with(**changes: object) -> Problem:
+    """A vanilla model on 4 steps, with one argument replaced."""
     args: dict[str, object] = {
         "spec": GOOD,
         "params": random_params(GOOD, 0),
@@ -26,7 +28,7 @@ def runner_with(**changes: object) -> Runner:
         "truncate": None,
     }
     args.update(changes)
-    return Runner(**args)  # type: ignore[arg-type]
+    return Problem.build(**args)  # type: ignore[arg-type]
 
 
 def with_param(key: str, value: object) -> dict[str, object]:
@@ -77,27 +79,35 @@ BAD_INPUT = {
 }
 
 
+def loc_of(message: str) -> tuple[str | int, ...]:
+    """The loc a message's field names: "params.W_z" → ("params", "W_z"), "targets[0]" → (…, 0)."""
+    head = message.split(":")[0]
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\w+", head))
+
+
 @pytest.mark.parametrize("case", BAD_INPUT)
-def test_bad_input_is_refused_with_a_message_naming_the_field(case: str) -> None:
+def test_bad_input_is_refused_with_a_field_error_at_the_field(case: str) -> None:
     changes, message = BAD_INPUT[case]
-    with pytest.raises(ValueError, match=re.escape(message)):
-        runner_with(**changes)
+    with pytest.raises(FieldError, match=re.escape(message)) as caught:
+        problem_with(**changes)
+    assert caught.value.loc == loc_of(message)
 
 
 def test_cross_entropy_labels_must_be_integers_within_the_outputs() -> None:
     spec = make_spec(loss="cross_entropy")
     params, inputs = random_params(spec, 0), random_inputs(spec, 3, 0)
-    with pytest.raises(ValueError, match=re.escape("targets[1]: label 2 outside 0..1")):
-        Runner(spec, params, inputs, [0, 2, None])
-    with pytest.raises(ValueError, match=re.escape("targets[0]: expected an integer label")):
-        Runner(spec, params, inputs, [0.5, 1, None])
+    with pytest.raises(FieldError, match=re.escape("targets[1]: label 2 outside 0..1")) as caught:
+        Problem.build(spec, params, inputs, [0, 2, None])
+    assert caught.value.loc == ("targets", 1)
+    with pytest.raises(FieldError, match=re.escape("targets[0]: expected an integer label")):
+        Problem.build(spec, params, inputs, [0.5, 1, None])
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 def test_float32_inputs_that_overflow_are_refused_as_inf() -> None:
     spec = make_spec(dtype="float32")
-    with pytest.raises(ValueError, match="inputs: contains NaN or Inf"):
-        Runner(spec, random_params(spec, 0), [[1e39, 0.0]], None)
+    with pytest.raises(FieldError, match="inputs: contains NaN or Inf"):
+        Problem.build(spec, random_params(spec, 0), [[1e39, 0.0]], None)
 
 
 @pytest.mark.parametrize(
@@ -135,13 +145,17 @@ REFUSED_VARIANTS = {
 
 @pytest.mark.parametrize("key", REFUSED_VARIANTS)
 def test_impossible_or_unknown_variants_are_refused(key: str) -> None:
-    with pytest.raises(ValueError, match="variant: .*" + re.escape(REFUSED_VARIANTS[key])):
+    with pytest.raises(
+        FieldError, match="variant: .*" + re.escape(REFUSED_VARIANTS[key])
+    ) as caught:
         Variant.parse(key)
+    assert caught.value.loc == ("variant",)
 
 
 def test_the_simple_rnn_has_no_variants() -> None:
-    with pytest.raises(ValueError, match="the simple RNN has no variants"):
+    with pytest.raises(FieldError, match="the simple RNN has no variants") as caught:
         ModelSpec("rnn", 2, 3, 2, variant=Variant.parse("NP"))
+    assert caught.value.loc == ("variant",)
 
 
 @pytest.mark.parametrize(
@@ -156,8 +170,9 @@ def test_the_simple_rnn_has_no_variants() -> None:
 )
 def test_a_model_spec_refuses_unknown_settings(field: str, value: object, message: str) -> None:
     args: dict[str, object] = {"cell": "lstm", "input_size": 2, "hidden_size": 3, "output_size": 2}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(FieldError, match=message) as caught:
         ModelSpec(**{**args, field: value})  # type: ignore[arg-type]
+    assert caught.value.loc == (field,)
 
 
 @pytest.mark.parametrize(

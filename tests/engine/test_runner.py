@@ -7,16 +7,17 @@ read or write the same trace, so not one bit may differ.
 from __future__ import annotations
 
 import copy
-from dataclasses import fields
 
 import numpy as np
 import pytest
 
 from engine.init import init_params
-from engine.runner import BackwardFrame, ForwardFrame, Runner
+from engine.problem import Problem
+from engine.runner import Runner
 from engine.sequence import run_trace
 from tests.engine.gradcheck import (
     VARIANTS,
+    assert_identical,
     central_difference,
     make_spec,
     random_inputs,
@@ -43,7 +44,7 @@ def make_runner(
 ) -> Runner:
     spec = make_spec(cell, variant, loss, sizes, dtype)
     targets = raw_targets(spec, length, (*range(0, length, 2), length - 1), seed)
-    return Runner(
+    problem = Problem.build(
         spec,
         random_params(spec, seed),
         random_inputs(spec, length, seed),
@@ -51,23 +52,7 @@ def make_runner(
         random_state(spec, seed),
         truncate,
     )
-
-
-def assert_identical(a: object, b: object, where: str = "frame") -> None:
-    """Frames, dicts and arrays equal bit for bit (same dtype, same shape, same values)."""
-    if isinstance(a, ForwardFrame | BackwardFrame):
-        assert type(a) is type(b)
-        for f in fields(a):
-            assert_identical(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b), f"{where}: keys differ"
-        for key in a:
-            assert_identical(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray) and a.dtype == b.dtype, f"{where}: dtype differs"
-        assert np.array_equal(a, b), f"{where}: values differ"
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
+    return Runner(problem)
 
 
 @pytest.mark.parametrize("truncate", [None, 2], ids=["full_bptt", "truncated_k2"])
@@ -81,9 +66,7 @@ def test_stepping_one_step_at_a_time_gives_exactly_the_whole_run(
     whole = make_runner(cell, variant, truncate=truncate)
     whole.run_forward()
     whole.run_backward()
-    trace = run_trace(
-        whole.spec, whole.params, whole.inputs, whole.targets, whole.initial_state, truncate
-    )
+    trace = run_trace(whole.problem)
     for runner in (stepped, whole):
         assert_identical(runner.forward_arrays(), trace.forward, "forward")
         assert_identical(runner.backward_arrays(), trace.backward, "backward")
@@ -148,9 +131,10 @@ def test_a_reset_run_recomputes_the_same_numbers() -> None:
 def test_the_same_seed_and_params_give_the_same_results() -> None:
     spec = make_spec(variant="FGR")
     inputs = random_inputs(spec, T, 4)
-    a = run_trace(spec, init_params(spec, seed=11), inputs, raw_targets(spec, T, (5,), 0))
-    b = run_trace(spec, init_params(spec, seed=11), inputs, raw_targets(spec, T, (5,), 0))
-    c = run_trace(spec, init_params(spec, seed=12), inputs, raw_targets(spec, T, (5,), 0))
+    targets = raw_targets(spec, T, (5,), 0)
+    a = run_trace(Problem.build(spec, init_params(spec, seed=11), inputs, targets))
+    b = run_trace(Problem.build(spec, init_params(spec, seed=11), inputs, targets))
+    c = run_trace(Problem.build(spec, init_params(spec, seed=12), inputs, targets))
     assert_identical(a.forward, b.forward)
     assert_identical(a.grads, b.grads)
     assert a.loss == b.loss != c.loss
@@ -162,9 +146,12 @@ def test_partial_bptt_sums_the_gradients_of_the_steps_it_has_reached() -> None:
         runner.step_backward()
     assert runner.backward_t == runner.computed_backward == T - 3 and not runner.backward_done
     partial = runner.grads()
-    steps = [runner.backward_frame(t, include_grads=True).step_grads for t in range(T - 3, T)]
+    steps = [runner.comp.grads(t, t + 1) for t in range(T - 3, T)]
+    shown = runner.backward_frame(T - 3, include_grads=True).grads
+    assert shown is not None and list(shown) == list(partial)
     for key, value in partial.items():
-        np.testing.assert_allclose(value, sum(s[key] for s in steps), rtol=0, atol=1e-15)  # type: ignore[index]
+        np.testing.assert_allclose(value, sum(s[key] for s in steps), rtol=0, atol=1e-15)
+        np.testing.assert_allclose(shown[key], value, rtol=0, atol=1e-15)
     arrays = runner.backward_arrays()
     assert not np.any(arrays["dy"][: T - 3]) and np.all(np.any(arrays["dy"][T - 3 :], axis=1))
 
@@ -250,7 +237,7 @@ def test_tiny_sizes_run_and_their_gradients_match_finite_differences(
     grads = runner.grads()
 
     def loss() -> float:
-        again = Runner(runner.spec, params, runner.inputs, runner.targets, runner.initial_state)
+        again = Runner(runner.problem.with_params(params))
         again.run_forward()
         return again.loss()
 

@@ -5,8 +5,8 @@
 
 /** What every chapter starts from, so a chapter looks the same however the reader got there. */
 export const TOUR_BASE = {
-  cell: "lstm", variant: "vanilla", hidden: 4, task: "sine", length: 0, seed: 0, init: "xavier",
-  t: 0, mode: "forward", unit: 0, trunc: 0, clip: 0, diagram: "circuit", compare: false,
+  cell: "lstm", variant: "vanilla", hidden_size: 4, task: "sine", length: 0, seed: 0, init: "xavier",
+  t: 0, mode: "forward", unit: 0, truncate: 0, clip_threshold: 0, diagram: "circuit", compare: false,
   cmpCell: "rnn", cmpVariant: "vanilla", heat: true, lines: true, eq: true,
 };
 // Chapters about error norms hide the other panels, so that chart sits right under the diagram.
@@ -139,7 +139,8 @@ export const CHAPTERS = [
   {
     id: "variants",
     title: "8 · The variants: what each part is worth",
-    state: { cell: "lstm", variant: "vanilla", hidden: 8, task: "sine", length: 20, diagram: "odyssey" },
+    state: { cell: "lstm", variant: "vanilla", hidden_size: 8, task: "sine", length: 20,
+      diagram: "odyssey" },
     highlight: [],
     experiment: true,
     body: `

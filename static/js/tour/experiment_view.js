@@ -1,13 +1,14 @@
-// The variants experiment, run on the server and watched here: a progress bar, a box plot of
-// each variant's held-out loss (every run a point), the result in one sentence, and what Greff
-// et al. found beside it. The result is shown as it comes out, whether or not it agrees.
+// The variants experiment card: a progress bar, a box plot of each variant's held-out loss
+// (every run a point), the result in one sentence, and what Greff et al. found beside it. The
+// result is shown as it comes out, whether or not it agrees. The controller runs and polls the
+// experiment (experiments.js); this card draws what it is given and emits what the user asks:
+// "experiment:open" (first shown), "experiment:start" {body}, "experiment:cancel".
 
-import { rest } from "../api.js";
+import { FINISHED } from "../experiments.js";
+import { fmtNum } from "../format.js";
 import { h, field } from "../views/dom.js";
 import { FONT, PLOT_CONFIG, plotly } from "../views/plot_util.js";
 
-const POLL_MS = 400;
-const FINISHED = new Set(["complete", "stopped", "cancelled", "abandoned", "failed"]);
 const VANILLA = "#0072B2";
 const OTHER = "#5b6475";
 // Task set-ups that learn within the default budget (measured, docs/EXPERIMENT.md).
@@ -32,10 +33,9 @@ function logAxis(values) {
     }
   }
   return { range: [Math.log10(lo), Math.log10(hi)], tickvals: ticks,
-    ticktext: ticks.map((v) => String(Number(v.toPrecision(1)))) };
+    ticktext: ticks.map((v) => fmtNum(v, { digits: 1 })) };
 }
 
-const fmt = (x) => (x === null || x === undefined ? "n/a" : Number(x).toPrecision(3));
 const median = (xs) => {
   const s = xs.filter((x) => x !== null).sort((a, b) => a - b);
   if (!s.length) return null;
@@ -44,24 +44,30 @@ const median = (xs) => {
 };
 
 export class ExperimentView {
-  /** el: the (empty) container; api: the functions that talk to the server (api.js). */
-  constructor(el, { api = rest } = {}) {
+  /** el: the (empty) container; emit(name, detail) sends an event on the bus. */
+  constructor(el, { emit }) {
     this.el = el;
-    this.api = api;
-    this.id = null;
-    this.snapshot = null;
+    this.emit = emit;
     this.defaults = null;
-    this._timer = null;
+    this.snapshot = null;
+    this._opened = false;
     this._plotted = false;
     this._build();
   }
 
-  /** Show or hide; the first showing fetches the defaults (and Greff's finding). */
+  /** Show or hide; the first showing asks for the defaults (and Greff's finding). */
   show(on) {
     this.el.hidden = !on;
     if (!on) return;
-    if (!this.defaults) this._loadDefaults();
+    if (!this._opened) {
+      this._opened = true;
+      this.emit("experiment:open");
+    }
     if (this._plotted) plotly().Plots.resize(this.plot);
+  }
+
+  get visible() {
+    return !this.el.hidden;
   }
 
   /** The request the form describes. */
@@ -78,78 +84,34 @@ export class ExperimentView {
     return body;
   }
 
-  async start() {
-    this._stopPolling();
-    this._message(null);
-    this.runButton.disabled = true;
-    try {
-      const created = await this.api.startExperiment(this.request());
-      this.id = created.id;
-      this.snapshot = null;
-      this._poll();
-    } catch (error) {
-      this.runButton.disabled = false;
-      this._message(error.status === 429
-        ? "The server is running as many experiments as it allows; try again in a moment."
-        : `Could not start: ${error.message}`);
-    }
+  /** Draw what the controller holds: {defaults, snapshot, message, running} (ExperimentRun.view()). */
+  update({ defaults, snapshot, message, running }) {
+    if (defaults && defaults !== this.defaults) this._setDefaults(defaults);
+    this.runButton.disabled = running;
+    this._message(message);
+    if (snapshot && snapshot !== this.snapshot) this._render(snapshot);
+    if (!snapshot) this.cancelButton.hidden = true;
+    this.snapshot = snapshot;
   }
 
-  /** DELETE: the server stops and forgets it, answering with the runs that had finished. */
-  async cancel() {
-    const id = this.id;
-    if (!id) return;
-    this._stopPolling();
-    this.id = null;
-    this.cancelButton.disabled = true;
-    try {
-      this.update(await this.api.cancelExperiment(id));
-    } catch (error) {
-      this._message(`Could not cancel: ${error.message}`);
-      this.runButton.disabled = false;
-    }
-  }
-
-  async _poll() {
-    const id = this.id;
-    try {
-      const snap = await this.api.experiment(id);
-      if (id !== this.id) return; // cancelled (or restarted) while this answer was on its way
-      this.update(snap);
-      if (!FINISHED.has(snap.status)) this._timer = setTimeout(() => this._poll(), POLL_MS);
-    } catch (error) {
-      if (id !== this.id) return;
-      this._message(`Lost the experiment: ${error.message}`);
-      this.runButton.disabled = false;
-    }
-  }
-
-  _stopPolling() {
-    clearTimeout(this._timer);
-    this._timer = null;
-  }
-
-  async _loadDefaults() {
-    try {
-      this.defaults = await this.api.experimentDefaults();
-      const d = this.defaults.defaults;
-      this.seedsInput.value = String(d.seeds.length);
-      this.updatesInput.value = String(d.updates);
-      if (d.task in SETUPS) this.taskSelect.value = d.task;
-      this.finding.textContent = this.defaults.finding;
-      this._describe();
-    } catch (error) {
-      this._message(`Could not read the experiment's defaults: ${error.message}`);
-    }
+  _setDefaults(defaults) {
+    this.defaults = defaults;
+    const d = defaults.defaults;
+    const limits = defaults.limits || {};
+    if (limits.seeds) this.seedsInput.max = limits.seeds;
+    if (limits.updates) this.updatesInput.max = limits.updates;
+    this.seedsInput.value = String(d.seeds.length);
+    this.updatesInput.value = String(d.updates);
+    if (d.task in SETUPS) this.taskSelect.value = d.task;
+    this.finding.textContent = defaults.finding;
+    this._describe();
   }
 
   // ---------------------------------------------------------------- render
   /** Draw one snapshot of GET /experiments/{id}. */
-  update(snap) {
-    this.snapshot = snap;
+  _render(snap) {
     const running = !FINISHED.has(snap.status);
     this.el.dataset.status = snap.status;
-    this.runButton.disabled = running;
     this.cancelButton.hidden = !running;
     this.cancelButton.disabled = false;
     this.progress.max = snap.total;
@@ -161,7 +123,6 @@ export class ExperimentView {
     this.finding.textContent = snap.finding;
     this.summary.textContent = snap.done ? snap.summary : "The first runs are training…";
     this.context.textContent = this._context(snap);
-    if (snap.error) this._message(`The experiment failed: ${snap.error}`);
     this._describe(snap.config);
     if (snap.done) this._plot(snap);
   }
@@ -172,8 +133,8 @@ export class ExperimentView {
     const start = median(snap.runs.map((r) => r.initial_loss));
     const vanilla = snap.medians.vanilla;
     const diverged = snap.runs.filter((r) => r.final_loss === null);
-    let text = `Before training, the median held-out loss was ${fmt(start)}`;
-    text += vanilla !== undefined ? `; the vanilla LSTM ends at ${fmt(vanilla)}.` : ".";
+    let text = `Before training, the median held-out loss was ${fmtNum(start)}`;
+    text += vanilla !== undefined ? `; the vanilla LSTM ends at ${fmtNum(vanilla)}.` : ".";
     if (diverged.length) {
       text += ` ${diverged.length} run${diverged.length > 1 ? "s" : ""} diverged (`
         + `${diverged.map((r) => `${r.variant}, seed ${r.seed}`).join("; ")}) and `
@@ -216,8 +177,8 @@ export class ExperimentView {
       + `(Adam, learning rate ${c.learning_rate})`;
   }
 
-
   _message(text) {
+    if (this.error.textContent === (text || "")) return;
     this.error.hidden = !text;
     this.error.textContent = text || "";
   }
@@ -225,14 +186,18 @@ export class ExperimentView {
   _build() {
     this.taskSelect = h("select", { name: "xp-task", onchange: () => this._describe() },
       Object.entries(SETUPS).map(([k, s]) => h("option", { value: k }, s.label)));
-    this.seedsInput = h("input", { type: "number", name: "xp-seeds", min: 1, max: 10, value: 8,
+    // Their maxima come with the defaults (GET /experiments/defaults "limits").
+    this.seedsInput = h("input", { type: "number", name: "xp-seeds", min: 1, value: 8,
       onchange: () => this._describe() });
-    this.updatesInput = h("input", { type: "number", name: "xp-updates", min: 1, max: 1000,
+    this.updatesInput = h("input", { type: "number", name: "xp-updates", min: 1,
       step: 10, value: 300, onchange: () => this._describe() });
     this.runButton = h("button", { type: "button", class: "primary xp-run",
-      onclick: () => this.start() }, "Run the experiment");
+      onclick: () => this.emit("experiment:start", { body: this.request() }) }, "Run the experiment");
     this.cancelButton = h("button", { type: "button", class: "xp-cancel", hidden: true,
-      onclick: () => this.cancel() }, "Cancel");
+      onclick: () => {
+        this.cancelButton.disabled = true;
+        this.emit("experiment:cancel");
+      } }, "Cancel");
     this.config = h("p", { class: "xp-config hint" });
     this.progress = h("progress", { class: "xp-bar", max: 1, value: 0 });
     this.progressText = h("span", { class: "xp-progress-text" }, "not started");

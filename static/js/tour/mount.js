@@ -1,7 +1,7 @@
 // Puts the tour into the page: the Tour and Lecture buttons in the header, the tour panel, the
 // experiment card (shown by the chapter that asks for it) and lecture mode. main.js calls
 // mountTour() once, before it opens the first session, so a link to a chapter opens that
-// chapter's model directly.
+// chapter's model directly; it renders the experiment card it returns.
 
 import { State } from "../state.js";
 import { h } from "../views/dom.js";
@@ -18,14 +18,15 @@ function onlyTourInHash(hash) {
   return names.every((n) => TOUR_KEYS.has(n));
 }
 
-export function mountTour({ state, controller }) {
+/** state: read only (the controller writes it); emit(name, detail): the page's event bus. */
+export function mountTour({ state, controller, emit }) {
   const header = document.querySelector(".site-header");
   const content = document.querySelector(".content");
   const stage = document.getElementById("stage");
   const xpEl = h("section", { class: "xp-card", id: "experiment", hidden: true,
     "aria-label": "The variants experiment" });
   content.insertBefore(xpEl, stage);
-  const experiment = new ExperimentView(xpEl);
+  const experiment = new ExperimentView(xpEl, { emit });
 
   const tourButton = h("button", { type: "button", class: "header-button", id: "tour-button",
     "aria-pressed": "false", "aria-controls": "tour", title: "A guided tour in eight chapters" },
@@ -62,7 +63,7 @@ export function mountTour({ state, controller }) {
   const n = Math.min(state.get("tour"), CHAPTERS.length);
   if (n > 0) {
     if (onlyTourInHash(location.hash)) {
-      state.set({ ...chapterState(n), lecture: state.get("lecture") });
+      controller.prepare({ ...chapterState(n), lecture: state.get("lecture") });
       if (controller.models.length) controller.open();
     }
     tour.go(n, { apply: false });
@@ -80,7 +81,5 @@ export function mountTour({ state, controller }) {
     if (wanted.get("lecture") !== lecture.active) lecture.toggle();
   }, 0));
 
-  const api = { tour, lecture, experiment };
-  window.__lstmTour = api; // for tests and the console, like window.__lstmExplorer
-  return api;
+  return { tour, lecture, experiment };
 }

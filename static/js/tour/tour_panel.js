@@ -1,13 +1,11 @@
 // The guided tour's panel: chapter title and text, previous / next, progress dots and the list
 // of chapters. Opening a chapter applies its state through the controller (so the address bar
 // holds it: #…&tour=3 is a link to chapter 3) and outlines the diagram parts it talks about.
+// The panel reads the state; only the controller writes it.
 
 import { h } from "../views/dom.js";
 import { CHAPTERS, TOUR_BASE } from "./chapters.js";
 
-// Keys that define the model(s): changing one needs new sessions (controller.open()).
-const MODEL_KEYS = ["cell", "variant", "hidden", "task", "length", "seed", "init", "compare",
-  "cmpCell", "cmpVariant"];
 // Panels a chapter may hide; closing the tour gives them back as they were before it.
 const VIEW_KEYS = ["heat", "lines", "eq"];
 const HIGHLIGHT = "tour-highlight";
@@ -118,17 +116,7 @@ export class TourPanel {
 
   /** New sessions when the model differs; otherwise only the view, the mode and the step. */
   async _apply(target) {
-    const now = this.state.all();
-    const reopen = !this.controller.primary || MODEL_KEYS.some((k) => target[k] !== now[k]);
-    if (reopen) {
-      this.state.set(target);
-      await this.controller.open(); // steps to the state's t (and BPTT in backward mode)
-    } else {
-      const { t, mode, ...rest } = target;
-      await this.controller.set(rest);
-      if (mode !== this.state.get("mode")) await this.controller.setMode(mode);
-      await this.controller.seek(t);
-    }
+    await this.controller.show(target);
     this._scheduleHighlight();
   }
 
@@ -165,7 +153,8 @@ export class TourPanel {
   _build() {
     this.kicker = h("span", { class: "tour-kicker" });
     this.title = h("h2", { class: "tour-title", id: "tour-title", tabindex: "-1" });
-    this.body = h("div", { class: "tour-body" });
+    // Focusable: a long chapter scrolls by keyboard too.
+    this.body = h("div", { class: "tour-body", tabindex: "0", role: "region", "aria-label": "Chapter text" });
     this.prevButton = h("button", { type: "button", class: "tour-prev", onclick: () => this.prev() },
       "← Previous");
     this.nextButton = h("button", { type: "button", class: "tour-next primary",

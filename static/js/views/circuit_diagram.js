@@ -2,20 +2,23 @@
 // top from c(t−1) to c(t) through ⊙ f (forgetting) and + (the on-ramp where z ⊙ i joins);
 // x(t) and y(t−1) enter at the bottom and fan out to the four units; c(t) branches down through
 // h and ⊙ o to y(t), which leaves right to the readout and loops back as the next step's input.
+// Backward, the errors arrive from the right (readout, t+1) and leave on the left for t−1:
+// along the highway, through the peepholes, and over y(t−1) from each unit.
 
 import { DiagramBase } from "./diagram_base.js";
 import { LSTM_VALUES, LSTM_DELTAS } from "./diagram_notation.js";
 import { group, wire, branchDot, mulNode, sumNode, sigmaNode, actBox, oneMinusNode, letterNode,
-  caption } from "./svg_kit.js";
+  caption, cutMark } from "./svg_kit.js";
 
-// Grid (viewBox units ≈ px at 600 px wide). Columns: forget, input, block input, output, readout.
+// Grid (viewBox units ≈ px at 640 px wide). Columns: forget, input, block input, output, readout.
 const W = 640;
-const H = 492;
+const H = 514;
 const HW = 84; // highway
-const X = { f: 165, i: 255, z: 350, o: 446, mulzi: 302, read: 560, loop: 632, peep: 100 };
-const Y = { mid: 196, hbox: 138, act: 318, sum: 374, fgr: 404, xbus: 422, ybus: 446, loop: 472 };
+const X = { f: 165, i: 255, z: 350, o: 446, mulzi: 302, read: 560, loop: 632, peep: 100, next: 606 };
+const Y = { mid: 196, hbox: 138, act: 318, sum: 374, fgr: 404, xbus: 422, ybus: 446, loop: 492 };
 const CIFG_Y = 215; // the "1 −" node on the forget column
 const PEEP_I_Y = 250; // where c(t−1)'s peephole to i turns right
+const NEXT_Y = HW + 36; // the peepholes of t+1, handing their errors back to c(t)
 
 export class CircuitDiagram extends DiagramBase {
   constructor(container, opts = {}) {
@@ -28,10 +31,11 @@ export class CircuitDiagram extends DiagramBase {
     const hasI = s.input_gate;
     const hasF = s.forget_gate && !s.coupled;
     const hasO = s.output_gate;
+    const peep = { i: s.peepholes && hasI, f: s.peepholes && hasF, o: s.peepholes && hasO };
     // Back to front: peepholes and buses first so units and nodes sit on top of them.
-    this._inputs(L, s, hasI, hasF, hasO);
-    if (s.peepholes) this._peepholes(L, hasI, hasF, hasO);
-    this._highway(L, s, hasI);
+    this._inputs(L, hasI, hasF, hasO);
+    this._peepholes(L, peep);
+    this._highway(L, s, hasI, peep);
     if (hasF) this._unit(L, "f", { act: "σ", caption: "forget gate", to: [[X.f, HW + 10]] });
     if (s.coupled) this._coupled(L);
     if (hasI) {
@@ -46,27 +50,41 @@ export class CircuitDiagram extends DiagramBase {
     if (s.gate_recurrence) this._fgr(L, hasI, hasF, hasO);
   }
 
-  /** Highway: c(t−1) → ⊙ f → + → c(t) → t+1, with the on-ramp bringing z ⊙ i up to the +. */
-  _highway(L, s, hasI) {
+  /**
+   * Highway: c(t−1) → ⊙ f → + → c(t) → t+1, with the on-ramp bringing z ⊙ i up to the +.
+   * Backward, the part left of the peepholes' branch point carries the whole error sent to
+   * c(t−1): the highway's δc ⊙ f plus what comes up the peepholes.
+   */
+  _highway(L, s, hasI, peep) {
     const hasF = s.forget_gate;
     const xSum = X.mulzi;
-    const left = group(L, "c-prev", "wire-probe highway");
-    wire(left, [[14, HW], [hasF ? X.f - 10 : xSum - 10, HW]]);
-    this.bind(left, { q: "c_prev", dq: hasF ? "dc_hw" : "dc", label: { x: 16, y: HW - 10 },
+    const end = hasF ? X.f - 10 : xSum - 10;
+    const branch = peep.i || peep.f;
+    const left = group(L, "c-prev", "wire-probe highway sent");
+    wire(left, [[14, HW], [branch ? X.peep : end, HW]], { arrow: branch ? "bwd" : true });
+    this.bind(left, { q: "c_prev", dq: "dc_prev", label: { x: 16, y: HW - 10 },
       strip: { x: 16, y: HW + 9 }, name: "cell state c(t−1), arriving on the highway" });
+    // Right of the branch point only the highway's own δc ⊙ f (without peepholes: all of it).
+    const hw = group(L, "c-prev-highway", `${branch ? "wire-probe" : "label-probe"} highway sent`);
+    if (branch) wire(hw, [[X.peep, HW], [end, HW]]);
+    this.bind(hw, { q: "c_prev", dq: "dc_prev_highway", label: { x: X.peep + 8, y: HW - 26, when: "backward" },
+      name: "c(t−1) on the highway, before the forget gate" });
+    cutMark(L, 24, HW);
+    caption(L, 14, HW - 30, "from t−1", { class: "caption end-label fwd-only" });
+    caption(L, 14, HW - 30, "to t−1", { class: "caption end-label bwd-only" });
     if (hasF) {
       const kept = group(L, "c-kept", "wire-probe highway");
       wire(kept, [[X.f + 10, HW], [xSum - 10, HW]]);
-      this.bind(kept, { q: "cf", dq: "dc", label: { x: X.f + 16, y: HW - 10 } });
-      this.bind(mulNode(L, "mul-f", X.f, HW), { q: "cf", dq: "dc",
+      this.bind(kept, { q: "c_prev_f", dq: "dc", label: { x: X.f + 16, y: HW - 10, when: "forward" } });
+      this.bind(mulNode(L, "mul-f", X.f, HW), { q: "c_prev_f", dq: "dc",
         name: "⊙ forgetting: c(t−1) ⊙ f" });
     }
     // The on-ramp: z ⊙ i rises into the +.
     if (hasI) {
       const ramp = group(L, "zi", "wire-probe");
       wire(ramp, [[xSum, Y.mid - 10], [xSum, HW + 10]]);
-      this.bind(ramp, { q: "zi", dq: "dc", label: { x: xSum + 6, y: 150 } });
-      this.bind(mulNode(L, "mul-i", xSum, Y.mid), { q: "zi", dq: "dc", name: "⊙ writing: z ⊙ i" });
+      this.bind(ramp, { q: "z_i", dq: "dc", label: { x: xSum + 6, y: 150, when: "forward" } });
+      this.bind(mulNode(L, "mul-i", xSum, Y.mid), { q: "z_i", dq: "dc", name: "⊙ writing: z ⊙ i" });
     }
     const cOut = group(L, "c", "wire-probe highway");
     wire(cOut, [[xSum + 10, HW], [X.o + 34, HW]], { arrow: false });
@@ -75,31 +93,52 @@ export class CircuitDiagram extends DiagramBase {
     const next = group(L, "c-next", "wire-probe highway");
     wire(next, [[X.o + 34, HW], [W - 8, HW]]);
     this.bind(next, { q: null, dq: "dc_from_next", label: { x: W - 10, y: HW - 10, anchor: "end" },
-      name: "c(t) handed to step t+1 (highway)" });
-    caption(L, W - 10, HW + 20, "to t+1", { "text-anchor": "end", class: "caption end-label" });
-    caption(L, 14, HW - 30, "from t−1", { class: "caption end-label" });
+      name: "c(t) handed to step t+1 (highway); backward: δc(t+1) ⊙ f(t+1) arrives here" });
+    caption(L, W - 10, HW + 20, "to t+1", { "text-anchor": "end", class: "caption end-label fwd-only" });
     this.bind(sumNode(L, "sum-c", xSum, HW), { q: "c", dq: "dc",
       name: "+ on-ramp: c = z ⊙ i + c(t−1) ⊙ f" });
+    if (peep.i || peep.f) this._peepholesNext(L, peep);
   }
 
-  /** x(t) and y(t−1) buses at the bottom; each unit taps both with a weighted connection. */
-  _inputs(L, s, hasI, hasF, hasO) {
+  /** Backward: the peepholes of step t+1 hand p ⊙ δ(t+1) back to c(t) (blue, from the right). */
+  _peepholesNext(L, peep) {
+    const g = group(L, "peephole-next", "peephole bwd-only");
+    wire(g, [[X.next, HW], [X.next, NEXT_Y], [W - 8, NEXT_Y]], { style: "peep" });
+    branchDot(g, X.next, HW);
+    this.bind(g, { dq: peep.i ? "dc_from_p_i_next" : "dc_from_p_f_next",
+      name: "c(t) into the peepholes of step t+1; backward: their errors come back to c(t)" });
+    ["i", "f"].filter((u) => peep[u]).forEach((u, k) => {
+      this.bind(group(L, `p-${u}-next`, "label-probe bwd-only"), { dq: `dc_from_p_${u}_next`,
+        label: { x: W - 10, y: NEXT_Y + 18 + 18 * k, anchor: "end", when: "backward" } });
+    });
+  }
+
+  /**
+   * x(t) and y(t−1) buses at the bottom; each unit taps both with a weighted connection.
+   * Backward, each y(t−1) tap carries that unit's share R_*ᵀ δ*̄ of the error sent to y(t−1).
+   */
+  _inputs(L, hasI, hasF, hasO) {
     const units = ["z", hasI && "i", hasF && "f", hasO && "o"].filter(Boolean);
     const xs = units.map((u) => X[u]);
     const right = Math.max(...xs) + 8;
     const xg = group(L, "x", "wire-probe bus");
     wire(xg, [[14, Y.xbus], [right, Y.xbus]], { arrow: false });
-    const yg = group(L, "y-prev", "wire-probe bus");
-    wire(yg, [[14, Y.ybus], [right, Y.ybus]], { arrow: false });
+    const yg = group(L, "y-prev", "wire-probe bus sent");
+    wire(yg, [[14, Y.ybus], [right, Y.ybus]], { arrow: "bwd" });
     for (const u of units) {
       wire(xg, [[X[u] - 8, Y.xbus], [X[u] - 8, Y.sum + 8]]);
       branchDot(xg, X[u] - 8, Y.xbus);
-      wire(yg, [[X[u] + 8, Y.ybus], [X[u] + 8, Y.sum + 8]]);
-      branchDot(yg, X[u] + 8, Y.ybus);
+      const tap = group(L, `y-prev-${u}`, "wire-probe sent");
+      wire(tap, [[X[u] + 8, Y.ybus], [X[u] + 8, Y.sum + 8]]);
+      branchDot(tap, X[u] + 8, Y.ybus);
+      this.bind(tap, { q: "y_prev", dq: `dy_prev_${u}`,
+        label: { x: X[u] + 8, y: Y.ybus + 16, anchor: "middle", stack: true, when: "backward" },
+        name: `y(t−1) into the ${u === "z" ? "block input" : `gate ${u}`} (weights R_${u})` });
     }
+    cutMark(L, 24, Y.ybus);
     this.bind(xg, { q: "x", dq: "dx", label: { x: 16, y: Y.xbus - 6 },
       name: "input x(t): feeds every unit through W_z, W_i, W_f, W_o" });
-    this.bind(yg, { q: "y_prev", dq: null, label: { x: 16, y: Y.ybus - 6 },
+    this.bind(yg, { q: "y_prev", dq: "dy_prev", label: { x: 16, y: Y.ybus - 6 },
       strip: { follow: true },
       name: "y(t−1): the previous output, fed back through R_z, R_i, R_f, R_o" });
   }
@@ -137,38 +176,47 @@ export class CircuitDiagram extends DiagramBase {
     const link = group(g, "i-to-f", "wire-probe");
     wire(link, [[X.i, CIFG_Y], [X.f + 17, CIFG_Y]]);
     branchDot(link, X.i, CIFG_Y);
-    this.bind(link, { q: "i", dq: "d_f", name: "input gate i, reused for the forget gate" });
-    this.bind(oneMinusNode(g, "one-minus", X.f, CIFG_Y), { q: "f", dq: "d_f",
-      name: "CIFG: forget gate f = 1 − i (no weights of its own)" });
+    this.bind(link, { q: "i", name: "input gate i, reused for the forget gate" });
+    this.bind(oneMinusNode(g, "one-minus", X.f, CIFG_Y), { q: "f",
+      name: "CIFG: forget gate f = 1 − i (no weights of its own; backward, its error is part of δi = δc ⊙ (z − c(t−1)))" });
     const out = group(g, "f-out", "wire-probe");
     wire(out, [[X.f, CIFG_Y - 11], [X.f, HW + 10]]);
-    this.bind(out, { q: "f", dq: "d_f", label: { x: X.f + 6, y: 160 }, strip: { x: X.f + 6, y: 165 } });
+    this.bind(out, { q: "f", label: { x: X.f + 6, y: 160 }, strip: { x: X.f + 6, y: 165 } });
     caption(g, X.f + 6, 146, "f = 1 − i", { class: "caption unit-name" });
   }
 
-  /** Peepholes (blue): c(t−1) into i and f, c(t) into o; weighted by p_i, p_f, p_o. */
-  _peepholes(L, hasI, hasF, hasO) {
+  /**
+   * Peepholes (blue): c(t−1) into i and f, c(t) into o; weighted by p_i, p_f, p_o. Backward,
+   * p_i ⊙ δī and p_f ⊙ δf̄ climb back to c(t−1); p_o ⊙ δō reaches c(t).
+   */
+  _peepholes(L, peep) {
     const cIn = (u) => [X[u] - 11, Y.sum];
-    if (hasF) {
-      const g = group(L, "peephole-f", "peephole");
+    if (peep.f) {
+      const g = group(L, "peephole-f", "peephole sent");
       wire(g, [[X.peep, HW], [X.peep, Y.sum], cIn("f")], { style: "peep" });
       branchDot(g, X.peep, HW);
-      this.bind(g, { q: "c_prev", name: "peephole c(t−1) → forget gate (weight p_f)" });
+      this.bind(g, { q: "c_prev", dq: "dc_prev_p_f",
+        label: { x: X.peep - 5, y: Y.sum - 36, anchor: "end", stack: true, when: "backward" },
+        name: "peephole c(t−1) → forget gate (weight p_f)" });
     }
-    if (hasI) {
-      const g = group(L, "peephole-i", "peephole");
+    if (peep.i) {
+      const g = group(L, "peephole-i", "peephole sent");
       const x2 = X.i - 24;
       wire(g, [[X.peep, HW], [X.peep, PEEP_I_Y], [x2, PEEP_I_Y], [x2, Y.sum], cIn("i")], { style: "peep" });
       branchDot(g, X.peep, HW);
-      if (hasF) branchDot(g, X.peep, PEEP_I_Y);
-      this.bind(g, { q: "c_prev", name: "peephole c(t−1) → input gate (weight p_i)" });
+      if (peep.f) branchDot(g, X.peep, PEEP_I_Y);
+      this.bind(g, { q: "c_prev", dq: "dc_prev_p_i",
+        label: { x: X.peep + 8, y: PEEP_I_Y - 6, when: "backward" },
+        name: "peephole c(t−1) → input gate (weight p_i)" });
     }
-    if (hasO) {
+    if (peep.o) {
       const g = group(L, "peephole-o", "peephole");
       const x1 = X.o - 30;
       wire(g, [[x1, HW], [x1, Y.sum], cIn("o")], { style: "peep" });
       branchDot(g, x1, HW);
-      this.bind(g, { q: "c", name: "peephole c(t) → output gate (weight p_o)" });
+      this.bind(g, { q: "c", dq: "dc_from_p_o",
+        label: { x: x1 - 5, y: 226, anchor: "end", stack: true, when: "backward" },
+        name: "peephole c(t) → output gate (weight p_o)" });
     }
   }
 
@@ -176,19 +224,20 @@ export class CircuitDiagram extends DiagramBase {
   _output(L, s, hasO) {
     const x = X.o;
     const down = group(L, "c-to-h", "wire-probe");
-    wire(down, [[x, HW], [x, s.output_activation ? Y.hbox - 12 : Y.mid - 10]]);
+    wire(down, [[x, HW], [x, s.output_activation ? Y.hbox - 12 : hasO ? Y.mid - 10 : Y.mid]], { arrow: s.output_activation || hasO });
     branchDot(down, x, HW);
-    this.bind(down, { q: "c", dq: "d_c_out", name: "c(t), branching off the highway to the output" });
+    this.bind(down, { q: "c", dq: "dc_from_y", label: { x: x + 6, y: HW + 26, when: "backward" },
+      name: "c(t), branching off the highway to the output" });
     if (s.output_activation) {
-      this.bind(actBox(L, "act-h", x, Y.hbox, "tanh", { kind: "squash" }), { q: "hc", dq: "d_hc",
+      this.bind(actBox(L, "act-h", x, Y.hbox, "tanh", { kind: "squash" }), { q: "h_c", dq: "d_h",
         name: "output activation h = tanh" });
       const hw = group(L, "h-out", "wire-probe");
       wire(hw, [[x, Y.hbox + 12], [x, hasO ? Y.mid - 10 : Y.mid]], { arrow: hasO });
-      this.bind(hw, { q: "hc", dq: "d_hc", label: { x: x + 6, y: Y.hbox + 34 } });
+      this.bind(hw, { q: "h_c", dq: "d_h", label: { x: x + 6, y: Y.hbox + 34 } });
       caption(L, x + 25, Y.hbox + 4, "h", { class: "caption fn-letter" });
     } else {
       const id = group(L, "identity-h", "identity");
-      caption(id, x + 6, Y.hbox + 4, "identity (no h)", { class: "caption identity" });
+      caption(id, x - 6, HW + 36, "identity (no h)", { "text-anchor": "end", class: "caption identity" });
     }
     if (hasO) {
       this.bind(mulNode(L, "mul-o", x, Y.mid), { q: "y", dq: "dy", name: "⊙ output: y = h(c) ⊙ o" });
@@ -203,9 +252,11 @@ export class CircuitDiagram extends DiagramBase {
       [14, Y.ybus]], { style: "lag" });
     branchDot(loop, X.read, Y.mid);
     this.bind(loop, { q: null, dq: "dy_from_next", label: { x: X.loop - 6, y: Y.loop - 8, anchor: "end" },
-      lag: true, name: "y(t) → step t+1, where it is y(t−1) (time lag)" });
+      lag: true, name: "y(t) → step t+1, where it is y(t−1) (time lag); backward: δy from t+1" });
     caption(L, W / 2, Y.loop + 16, "y(t) comes back as y(t−1) at step t+1 (dotted: time lag)",
-      { "text-anchor": "middle", class: "caption end-label" });
+      { "text-anchor": "middle", class: "caption end-label fwd-only" });
+    caption(L, W / 2, Y.loop + 16, "errors from t+1 arrive on the right; what step t sends to t−1 leaves on the left",
+      { "text-anchor": "middle", class: "caption end-label bwd-only" });
   }
 
   /** Readout: v = V y + b_V, ŷ = v (MSE) or softmax(v); kept above the output gate's labels. */
@@ -228,7 +279,9 @@ export class CircuitDiagram extends DiagramBase {
 
   /**
    * FGR: every gate also gets i(t−1), f(t−1), o(t−1) (dotted: time lag) through the nine R_ab.
-   * One dotted bus under the units, fed from the right where the three values are tagged.
+   * One dotted bus under the units, fed from the right where the three values are tagged;
+   * backward, the tags show what goes back to the gates of t−1, and the errors from the gates
+   * of t+1 are listed at the top right.
    */
   _fgr(L, hasI, hasF, hasO) {
     const gates = ["i", "f", "o"].filter((u, k) => [hasI, hasF, hasO][k]);
@@ -242,8 +295,13 @@ export class CircuitDiagram extends DiagramBase {
     }
     ["i", "f", "o"].forEach((u, k) => {
       const src = group(L, `${u}-prev`, "label-probe");
-      this.bind(src, { q: `${u}_prev`, label: { x: xr, y: Y.fgr - 38 + 13 * k, anchor: "end" }, lag: true,
+      this.bind(src, { q: `${u}_prev`, dq: `d_${u}_prev`,
+        label: { x: xr, y: Y.fgr - 38 + 13 * k, anchor: "end" }, lag: true,
         name: `${u}(t−1): gate ${u} of the previous step, into every gate (FGR, R_${u}i R_${u}f R_${u}o)` });
+      const next = group(L, `${u}-from-next`, "label-probe bwd-only");
+      this.bind(next, { dq: `d_${u}_from_next`, label: { x: W - 10, y: 30 + 14 * k, anchor: "end", when: "backward" },
+        lag: true, name: `FGR: the error gate ${u}(t) receives from the gates of step t+1` });
     });
+    caption(L, W - 10, 14, "from the gates of t+1 (FGR)", { "text-anchor": "end", class: "caption end-label bwd-only" });
   }
 }

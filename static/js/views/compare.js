@@ -6,7 +6,7 @@ import { CircuitDiagram } from "./circuit_diagram.js";
 import { OdysseyDiagram } from "./odyssey_diagram.js";
 import { RnnDiagram } from "./rnn_diagram.js";
 import { h } from "./dom.js";
-import { fmtNum } from "./equations_tex.js";
+import { fmtNum } from "../format.js";
 
 const DIAGRAMS = { circuit: CircuitDiagram, odyssey: OdysseyDiagram, rnn: RnnDiagram };
 
@@ -50,9 +50,9 @@ export class CompareView {
       if (!p.diagram || !store) return;
       const f = store.fwd[t];
       const b = store.bwd[t];
-      p.diagram.update({ mode, unit: Math.min(unit, store.meta.H - 1), t, T: store.meta.T,
-        values: f ? f.values : null, deltas: b ? b.deltas : null });
-      const norms = b && b.norms ? Object.entries(b.norms).map(([key, v]) => `‖δ${key.slice(1)}‖ = ${fmtNum(v)}`) : [];
+      p.diagram.update({ mode, unit: Math.min(unit, store.meta.hidden_size - 1), t, T: store.meta.T,
+        values: f ? f.values : null, deltas: b ? b.deltas : null, cut_to_prev: Boolean(b && b.cut_to_prev) });
+      const norms = Object.entries(b?.delta_norms ?? {}).map(([key, v]) => `‖δ${key.slice(1)}‖ = ${fmtNum(v)}`);
       const loss = f && f.loss_t !== null && f.loss_t !== undefined ? `loss(t) = ${fmtNum(f.loss_t)}` : "no target at t";
       p.stats.textContent = mode === "backward" ? (norms.join(" · ") || "BPTT has not reached t") : loss;
     });

@@ -8,6 +8,12 @@ import { backwardSection, filesSection, modelSection, stepSection, trainSection,
 
 const UNIT_CHIPS_MAX = 16; // above this the unit picker is a number field
 
+/** A segmented button's state, for the eye (.on) and for screen readers (aria-pressed). */
+function pressed(button, on) {
+  button.classList.toggle("on", on);
+  if (button.getAttribute("aria-pressed") !== String(on)) button.setAttribute("aria-pressed", String(on));
+}
+
 export class Controls {
   /** container: the sidebar element; emit(name, detail) sends an event on the bus. */
   constructor(container, { emit }) {
@@ -47,21 +53,22 @@ export class Controls {
     setOptions(model.refs.variant, variants);
     setOptions(view.refs.cmpVariant, variants);
     setOptions(model.refs.task, presets.tasks.map((t) => [t.name, t.name]));
-    model.refs.hidden.max = presets.limits.max_hidden_size;
+    model.refs.hidden_size.max = presets.limits.max_hidden_size;
     model.refs.length.max = presets.limits.max_sequence_length;
+    this.sections.backward.refs.truncate.max = presets.limits.max_sequence_length;
   }
 
   /** data: {state, session (or null), playing, training, busy}. */
   update({ state, session, playing, training, busy }) {
     const { model, step, backward, train, view, unit } = this.sections;
     const r = model.refs;
-    for (const b of [r.cellLstm, r.cellRnn]) b.classList.toggle("on", b.dataset.value === state.cell);
+    for (const b of [r.cellLstm, r.cellRnn]) pressed(b, b.dataset.value === state.cell);
     r.variantField.hidden = state.cell !== "lstm";
     r.variantHelp.hidden = state.cell !== "lstm";
     setValue(r.variant, state.variant);
     const variant = this.presets?.variants.find((v) => v.key === state.variant);
     r.variantHelp.textContent = variant ? variant.description : "";
-    setValue(r.hidden, state.hidden);
+    setValue(r.hidden_size, state.hidden_size);
     setValue(r.task, state.task);
     const task = this.presets?.tasks.find((t) => t.name === state.task);
     r.taskHelp.textContent = task ? `${task.description} (${task.task_type.replaceAll("_", "-")}, ${task.loss})` : "";
@@ -71,7 +78,7 @@ export class Controls {
     setValue(r.init, state.init);
 
     const s = step.refs;
-    for (const b of [s.modeFwd, s.modeBwd]) b.classList.toggle("on", b.dataset.value === state.mode);
+    for (const b of [s.modeFwd, s.modeBwd]) pressed(b, b.dataset.value === state.mode);
     const T = session ? session.T : 1;
     s.time.max = Math.max(0, T - 1);
     setValue(s.time, state.t);
@@ -81,15 +88,15 @@ export class Controls {
     setValue(s.speed, state.speed);
     s.speedLabel.textContent = `${state.speed}/s`;
 
-    setValue(backward.refs.trunc, state.trunc);
-    setValue(backward.refs.clip, state.clip);
+    setValue(backward.refs.truncate, state.truncate);
+    setValue(backward.refs.clip_threshold, state.clip_threshold);
     setValue(train.refs.optimizer, state.optimizer);
-    setValue(train.refs.lr, state.lr);
+    setValue(train.refs.learning_rate, state.learning_rate);
     train.refs.trainLoop.textContent = training ? "Stop" : "Train ∞";
     train.refs.trainLoop.classList.toggle("on", training);
     train.refs.trainN.disabled = training;
 
-    for (const name of ["heat", "lines", "eq", "compare"]) {
+    for (const name of ["seq", "heat", "lines", "eq", "compare"]) {
       setValue(view.refs[name].querySelector("input"), state[name]);
     }
     view.refs.cmpRow.hidden = !state.compare;
@@ -97,7 +104,7 @@ export class Controls {
     setValue(view.refs.cmpVariant, state.cmpVariant);
     view.refs.cmpVariant.disabled = state.cmpCell !== "lstm";
 
-    this._updateUnits(session ? session.sizes.hidden_size : state.hidden, state.unit);
+    this._updateUnits(session ? session.sizes.hidden_size : state.hidden_size, state.unit);
     this.el.classList.toggle("busy", Boolean(busy));
   }
 

@@ -1,12 +1,17 @@
 // The sections of the control panel. Each builder returns {node, refs}: the DOM and the
 // controls that Controls.update() keeps in step with the state. Every user action becomes one
-// event through `emit`; nothing here talks to the server or touches another view.
+// event through `emit`; nothing here talks to the server or touches another view. Bounds the
+// server sets (hidden size, length, truncation) are filled in from GET /presets by Controls.
 
+import { PROPS } from "../state.js";
 import { field, h, select } from "./dom.js";
 
 const num = (name, attrs) => h("input", { type: "number", name, ...attrs });
+// The accessible name starts with the visible words (WCAG 2.5.3, label in name); a button
+// drawn as a symbol (▶, ⇤) is named by its title alone.
 const btn = (text, title, onclick, attrs = {}) =>
-  h("button", { type: "button", title, "aria-label": title, onclick, ...attrs }, text);
+  h("button", { type: "button", title, "aria-label": /\p{L}/u.test(text) ? `${text}: ${title}` : title,
+    onclick, ...attrs }, text);
 
 /** Cell, variant, hidden size, task, length, seed, initialisation. */
 export function modelSection(emit) {
@@ -18,10 +23,10 @@ export function modelSection(emit) {
       { class: "seg", dataset: { value: "rnn" } }),
     variant: select("variant", [["vanilla", "vanilla"]], { onchange: set("variant") }),
     variantHelp: h("p", { class: "hint", id: "variant-help" }),
-    hidden: num("hidden", { min: 1, max: 512, step: 1, onchange: set("hidden", Number) }),
+    hidden_size: num("hidden_size", { min: 1, step: 1, onchange: set("hidden_size", Number) }),
     task: select("task", [["sine", "sine"]], { onchange: set("task") }),
     taskHelp: h("p", { class: "hint", id: "task-help" }),
-    length: num("length", { min: 0, max: 2000, step: 1, onchange: set("length", Number) }),
+    length: num("length", { min: 0, step: 1, onchange: set("length", Number) }),
     seed: num("seed", { min: 0, step: 1, onchange: set("seed", Number) }),
     init: select("init", [["xavier", "Xavier / Glorot"], ["uniform", "uniform ±0.1"]], { onchange: set("init") }),
   };
@@ -30,7 +35,7 @@ export function modelSection(emit) {
     h("h2", { id: "sec-model" }, "Model"),
     h("div", { class: "segmented", role: "group", "aria-label": "cell" }, refs.cellLstm, refs.cellRnn),
     refs.variantField, refs.variantHelp,
-    h("div", { class: "row2" }, field("Hidden size H", refs.hidden), field("Seed", refs.seed)),
+    h("div", { class: "row2" }, field("Hidden size H", refs.hidden_size), field("Seed", refs.seed)),
     field("Task", refs.task), refs.taskHelp,
     h("div", { class: "row2" }, field("Length T", refs.length), field("Init", refs.init)),
     btn("New seed", "Draw a new random seed: fresh parameters and data", () =>
@@ -54,7 +59,8 @@ export function stepSection(emit) {
     time: h("input", { type: "range", name: "t", min: 0, max: 0, step: 1, value: 0,
       "aria-label": "time step t", oninput: (ev) => emit("control:seek", { t: Number(ev.target.value), live: true }) }),
     timeLabel: h("output", { class: "time-label" }),
-    speed: h("input", { type: "range", name: "speed", min: 1, max: 120, step: 1, "aria-label": "speed",
+    speed: h("input", { type: "range", name: "speed", min: PROPS.speed.min, max: PROPS.speed.max, step: 1,
+      "aria-label": "speed",
       oninput: (ev) => emit("control:set", { speed: Number(ev.target.value) }) }),
     speedLabel: h("output", { class: "speed-label" }),
   };
@@ -74,16 +80,16 @@ export function backwardSection(emit) {
     bpttStep: btn("BPTT step", "One step of backpropagation through time, from the end (shift+←)",
       () => emit("control:bptt-step")),
     bpttRun: btn("Run BPTT", "Backpropagate through every remaining step", () => emit("control:bptt-run")),
-    trunc: num("trunc", { min: 0, max: 2000, step: 1,
-      onchange: (ev) => emit("control:set", { trunc: Number(ev.target.value) }) }),
-    clip: num("clip", { min: 0, step: 0.5,
-      onchange: (ev) => emit("control:set", { clip: Number(ev.target.value) }) }),
+    truncate: num("truncate", { min: 0, step: 1,
+      onchange: (ev) => emit("control:set", { truncate: Number(ev.target.value) }) }),
+    clip_threshold: num("clip_threshold", { min: 0, step: 0.5,
+      onchange: (ev) => emit("control:set", { clip_threshold: Number(ev.target.value) }) }),
   };
   const node = h("section", { class: "panel-section", "aria-labelledby": "sec-bptt" },
     h("h2", { id: "sec-bptt" }, "Backward (BPTT)"),
     h("div", { class: "buttons" }, refs.bpttStep, refs.bpttRun),
-    h("div", { class: "row2" }, field("Truncate k", refs.trunc, "0 = full"),
-      field("Clip ‖g‖", refs.clip, "0 = off")),
+    h("div", { class: "row2" }, field("Truncate k", refs.truncate, "0 = full"),
+      field("Clip ‖g‖", refs.clip_threshold, "0 = off")),
   );
   return { node, refs };
 }
@@ -93,9 +99,9 @@ export function trainSection(emit) {
   const refs = {
     optimizer: select("optimizer", [["adam", "Adam"], ["sgd", "SGD"]],
       { onchange: (ev) => emit("control:set", { optimizer: ev.target.value }) }),
-    lr: num("lr", { min: 0.000001, max: 10, step: 0.001,
-      onchange: (ev) => emit("control:set", { lr: Number(ev.target.value) }) }),
-    updates: num("updates", { min: 1, max: 1000, step: 1, value: 50 }),
+    learning_rate: num("learning_rate", { min: 0.000001, step: 0.001,
+      onchange: (ev) => emit("control:set", { learning_rate: Number(ev.target.value) }) }),
+    updates: num("updates", { min: 1, step: 1, value: 50, "aria-label": "updates to run" }),
     trainN: btn("Train", "Run this many parameter updates", () =>
       emit("control:train", { updates: Number(refs.updates.value) || 50 })),
     trainLoop: btn("Train ∞", "Train until stopped (the diagrams follow)", () => emit("control:train-toggle"),
@@ -105,7 +111,7 @@ export function trainSection(emit) {
   };
   const node = h("section", { class: "panel-section", "aria-labelledby": "sec-train" },
     h("h2", { id: "sec-train" }, "Train"),
-    h("div", { class: "row2" }, field("Optimiser", refs.optimizer), field("Learning rate", refs.lr)),
+    h("div", { class: "row2" }, field("Optimiser", refs.optimizer), field("Learning rate", refs.learning_rate)),
     h("div", { class: "buttons" }, refs.updates, refs.trainN, refs.trainLoop),
     refs.reinit,
   );
@@ -125,8 +131,9 @@ export function filesSection(emit) {
   };
   const refs = {
     paramFormat: select("param-format", [["json", "JSON"], ["npz", "NumPy .npz"],
-      ["pytorch", "PyTorch names (.npz)"]]),
-    traceFormat: select("trace-format", [["json", "JSON"], ["csv", "CSV (zip)"], ["npz", "NumPy .npz"]]),
+      ["pytorch", "PyTorch names (.npz)"]], { "aria-label": "parameter file format" }),
+    traceFormat: select("trace-format", [["json", "JSON"], ["csv", "CSV (zip)"], ["npz", "NumPy .npz"]],
+      { "aria-label": "trace file format" }),
   };
   const node = h("section", { class: "panel-section", "aria-labelledby": "sec-files" },
     h("h2", { id: "sec-files" }, "Files"),
@@ -154,6 +161,7 @@ export function viewSection(emit) {
     heat: toggle("heat", "Heatmaps"),
     lines: toggle("lines", "Line charts"),
     eq: toggle("eq", "Equations"),
+    seq: toggle("seq", "Sequence"),
     compare: toggle("compare", "Compare two models"),
     cmpCell: select("cmpCell", [["rnn", "RNN"], ["lstm", "LSTM"]],
       { onchange: (ev) => emit("control:set", { cmpCell: ev.target.value }) }),
@@ -164,7 +172,7 @@ export function viewSection(emit) {
     field("variant", refs.cmpVariant));
   const node = h("section", { class: "panel-section", "aria-labelledby": "sec-view" },
     h("h2", { id: "sec-view" }, "View"),
-    h("div", { class: "checks" }, refs.heat, refs.lines, refs.eq),
+    h("div", { class: "checks" }, refs.seq, refs.heat, refs.lines, refs.eq),
     refs.compare, refs.cmpRow,
   );
   return { node, refs };

@@ -4,7 +4,8 @@
 // fills the per-unit strips. Views never talk to the server; they report hovers through the
 // onHover callback and a "dg-unit" DOM event when a strip cell is clicked.
 
-import { el, addMarkers, newPrefix, fmt, colorFor, gradientCss, Tooltip } from "./svg_kit.js";
+import { el, addMarkers, newPrefix, colorFor, gradientCss, Tooltip, appendMath } from "./svg_kit.js";
+import { fmtNum as fmt } from "../format.js";
 import { lookup } from "./diagram_notation.js";
 import { renderStrip, placeStrips } from "./diagram_strips.js";
 import { setText } from "./dom.js";
@@ -25,6 +26,7 @@ export class DiagramBase {
     this.frame = null;
     this.structure = {};
     this.probes = [];
+    this.cut = false;
 
     this.root = document.createElement("figure");
     this.root.className = `dg dg-${spec.name} mode-forward`;
@@ -44,7 +46,11 @@ export class DiagramBase {
     this.layer = el("g", { class: "dg-layer" }, this.svg);
     this.legendEl = document.createElement("div");
     this.legendEl.className = "dg-legend-bar";
-    this.root.append(head, this.svg, this.legendEl);
+    // The drawing pans inside this box when it is wider than its slot (views/touch.js).
+    this.scroller = document.createElement("div");
+    this.scroller.className = "dg-scroll";
+    this.scroller.append(this.svg);
+    this.root.append(head, this.scroller, this.legendEl);
     this.tooltip = new Tooltip(this.root);
     container.appendChild(this.root);
 
@@ -68,7 +74,10 @@ export class DiagramBase {
     this._render();
   }
 
-  /** Show one step: {mode, unit, t, T, values, deltas}; arrays per key, element `unit` shown. */
+  /**
+   * Show one step: {mode, unit, t, T, values, deltas, cut_to_prev}; arrays per key, element
+   * `unit` shown. cut_to_prev (backward): truncation drops what this step sends to t−1.
+   */
   update(frame) {
     this.frame = this._wrangle(frame || {});
     if (this.frame.mode !== this.mode) {
@@ -78,6 +87,8 @@ export class DiagramBase {
       this._applyArrows();
       this._renderLegend();
     }
+    const cut = this.frame.mode === "backward" && this.frame.cut;
+    if (cut !== this.cut) this.root.classList.toggle("cut", (this.cut = cut));
     // Playing backward, the error dashes move one notch per step (period 12 = 7 + 5) instead
     // of a CSS animation that would repaint every wire on every animation frame.
     const playing = Boolean(frame && frame.playing);
@@ -103,7 +114,8 @@ export class DiagramBase {
    */
   bind(g, { q = null, dq = null, label = null, strip = null, name = null, lag = false } = {}) {
     // label.when: "forward" | "backward" shows the number in one mode only (avoids repeating
-    // a value that another wire already shows). strip.follow: place the strip after the text.
+    // a value that another wire already shows); label.stack puts the number under the symbol.
+    // strip.follow: place the strip after the text.
     if (q) g.dataset.q = q;
     if (dq) g.dataset.dq = dq;
     g.classList.add("probe");
@@ -113,7 +125,8 @@ export class DiagramBase {
       probe.labelEl = el("text", { x: label.x, y: label.y, "text-anchor": label.anchor || "start",
         class: `vlabel${lag ? " lag" : ""}` }, g);
       probe.symEl = el("tspan", { class: "sym" }, probe.labelEl);
-      probe.numEl = el("tspan", { class: "num", dx: 4 }, probe.labelEl);
+      probe.numEl = el("tspan", label.stack ? { class: "num", x: label.x, dy: "1.3em" } : { class: "num", dx: 4 },
+        probe.labelEl);
     }
     if (strip) {
       probe.stripEl = el("g", { class: "strip",
@@ -133,6 +146,7 @@ export class DiagramBase {
       values: frame.values || null,
       deltas: mode === "backward" ? frame.deltas || null : null,
       nonfinite: Boolean(frame.nonfinite), // the server sent NaN/Inf as null
+      cut: Boolean(frame.cut_to_prev),
     };
   }
 
@@ -143,7 +157,7 @@ export class DiagramBase {
     const key = backward ? probe.dq : probe.q;
     const table = backward ? this.spec.deltas : this.spec.values;
     if (!key || !f) return { key, meta: key ? table[key] : null, arr: null };
-    return { key, meta: table[key], arr: lookup(table, key, f.values, f.deltas, this.structure) };
+    return { key, meta: table[key], arr: lookup(table, key, f.values, f.deltas) };
   }
 
   _render() {
@@ -170,8 +184,8 @@ export class DiagramBase {
         const show = Boolean(key && meta) && (!p.when || p.when === this.mode);
         if (last.show !== show) p.labelEl.style.display = (last.show = show) ? "" : "none";
         if (show) {
-          if (last.sym !== meta.sym) setText(p.symEl, (last.sym = meta.sym));
-          const num = arr ? formatArray(arr, f.unit, meta) : "—";
+          if (last.sym !== meta.sym) setSym(p.symEl, (last.sym = meta.sym));
+          const num = arr !== null ? formatArray(arr, f.unit, meta) : "—";
           if (last.num !== num) setText(p.numEl, (last.num = num));
         }
       }
@@ -187,7 +201,8 @@ export class DiagramBase {
       const T = f.T !== null ? ` of ${f.T}` : "";
       const arrow = this.mode === "backward" ? "backward δ ←" : "forward →";
       const warn = f.nonfinite ? " · ⚠ non-finite values (n/a)" : "";
-      text = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}${warn}`;
+      const cut = this.mode === "backward" && f.cut ? " · ✂ truncated" : "";
+      text = `t = ${f.t}${T} · unit ${f.unit} · ${arrow}${cut}${warn}`;
       this.root.classList.toggle("nonfinite", f.nonfinite);
     }
     setText(this.statusEl, text);
@@ -220,11 +235,19 @@ export class DiagramBase {
     this.legendEl.appendChild(hint);
   }
 
-  /** Arrowheads point along the flow: forward at the end, backward (errors) at the start. */
+  /**
+   * Arrowheads point along the flow: forward at the end, backward (errors) at the start.
+   * data-arrow="bwd" marks a wire that carries an arrow in backward mode only.
+   */
   _applyArrows() {
     const back = this.mode === "backward";
     for (const path of this.layer.querySelectorAll("path.core[data-arrow]")) {
       const wireEl = path.parentNode;
+      if (path.dataset.arrow === "bwd" && !back) {
+        path.removeAttribute("marker-end");
+        path.removeAttribute("marker-start");
+        continue;
+      }
       const kind = back ? "delta" : wireEl.classList.contains("peep") ? "peep" : "fwd";
       const url = `url(#${this.prefix}-${kind})`;
       path.setAttribute(back ? "marker-start" : "marker-end", url);
@@ -265,9 +288,11 @@ export class DiagramBase {
     const rows = [{ title: probe.name || meta?.name || dataKey }];
     let value = null;
     if (meta) {
-      rows.push({ k: "key", v: meta.key || key, mono: true });
+      rows.push({ k: "key", v: key, mono: true });
       value = pick(arr, unit, meta);
-      if (arr) {
+      if (typeof arr === "number") {
+        rows.push({ k: "value", v: formatArray(arr, unit, meta) });
+      } else if (arr) {
         rows.push({ k: "value", v: meta.len ? formatArray(arr, unit, meta) : `[${unit}] = ${fmt(value)}` });
         if (arr.length <= 8) rows.push({ k: "vector", v: `[${arr.map(fmt).join(", ")}]` });
         rows.push({ k: "shape", v: `(${meta.len || "H"},) = (${arr.length},)`, mono: true });
@@ -276,7 +301,7 @@ export class DiagramBase {
       }
       rows.push({ k: "PyTorch", v: meta.torch });
     } else if (this.mode === "backward") {
-      rows.push({ k: "δ", v: "not sent in the frame (needs the weights)" });
+      rows.push({ k: "δ", v: "no error of its own here" });
     }
     return { rows, event: { key: dataKey, quantity: key, mode: this.mode, unit, value } };
   }
@@ -296,20 +321,32 @@ export const DEFAULT_STRUCTURE = {
   output_activation: true, peepholes: true, coupled: false, gate_recurrence: false,
 };
 
+/** Write a label's symbol; "_" starts a subscript (svg_kit.appendMath). */
+function setSym(node, sym) {
+  if (!sym.includes("_")) {
+    setText(node, sym);
+    return;
+  }
+  node.replaceChildren();
+  appendMath(node, sym);
+}
+
 /**
  * The value that colours an element: element `unit` of an H-vector; for a D- or O-sized vector
  * (x, v, ŷ), which has no "unit", the element of largest magnitude.
  */
 function pick(arr, unit, meta) {
-  if (!arr || arr.length === 0) return null;
+  if (!Array.isArray(arr) || arr.length === 0) return null;
   if (meta?.len) {
     return arr.reduce((best, v) => (v !== null && (best === null || Math.abs(v) > Math.abs(best)) ? v : best), null);
   }
   return unit < arr.length ? arr[unit] : null;
 }
 
-/** Number text: element `unit` of an H-vector; a D/O vector in full when short, else its norm. */
+/** Number text: element `unit` of an H-vector; a D/O vector in full when short, else its norm
+ * (a summary of what is drawn, not a model quantity). */
 function formatArray(arr, unit, meta) {
+  if (typeof arr === "number") return `label ${arr}`; // a cross-entropy target
   if (!meta?.len) return unit < arr.length ? fmt(arr[unit]) : "—";
   if (arr.length === 1) return fmt(arr[0]);
   if (arr.length <= 3) return `[${arr.map(fmt).join(", ")}]`;

@@ -3,7 +3,8 @@
 // the structure changes; stepping rewrites the text of the number slots, which is cheap enough
 // to happen on every animation frame.
 
-import { equationRows, fmtNum, fullStructure } from "./equations_tex.js";
+import { equationRows, fullStructure } from "./equations_tex.js";
+import { fmtNum } from "../format.js";
 import { setText } from "./dom.js";
 
 const KATEX_OPTIONS = {
@@ -41,8 +42,8 @@ export class EquationsView {
   }
 
   /**
-   * data: {store, mode, t, unit, params (or null), trunc}. The cell, structure and loss come
-   * from store.meta.
+   * data: {store, mode, t, unit, params (or null)}. The cell, structure and loss come from
+   * store.meta; every number from the frames of step t (and b_* from params).
    */
   update(data) {
     const model = this._wrangle(data);
@@ -53,19 +54,17 @@ export class EquationsView {
     this._render(model);
   }
 
-  _wrangle({ store, mode, t, unit, params, trunc, label = "" }) {
+  _wrangle({ store, mode, t, unit, params, label = "" }) {
     const m = store.meta;
     const s = fullStructure(m.structure || {});
     const hasParams = Boolean(params);
     const sig = `${m.cell}|${mode}|${JSON.stringify(s)}|${hasParams}|${m.loss}`;
     const frame = store.fwd[t] || null;
     const bframe = mode === "backward" ? store.bwd[t] || null : null;
-    // Terms from t+1 are zero at the last step and where truncation cuts the flow.
-    const cut = t >= m.T - 1 || (trunc > 0 && (t + 1) % trunc === 0);
-    const next = !cut && store.bwd[t + 1] ? store.bwd[t + 1].deltas : null;
+    // Every term is in the frames of step t: what arrives from t+1 is sent with step t.
     return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe, label,
       ctx: frame && (mode === "forward" || bframe)
-        ? { v: frame.values, d: bframe ? bframe.deltas : null, dn: next, P: params, j: unit, s, frame }
+        ? { v: frame.values, d: bframe ? bframe.deltas : null, P: params, j: unit, frame }
         : null };
   }
 
@@ -99,43 +98,47 @@ export class EquationsView {
       if (slots.length) item.dataset.lhs = slots[0].name;
       item.append(label, sym, num);
       this.list.appendChild(item);
-      return { fill: r.fill, slots, item };
+      return { fill: r.fill, slots, item, toPrev: Boolean(r.toPrev) };
     });
   }
 
-  _render({ mode, cell, t, T, unit, ctx, s, label }) {
+  _render({ mode, cell, t, T, unit, ctx, s, label, bframe }) {
     const what = mode === "backward" ? "backward (BPTT)" : "forward";
     const cellName = cell === "rnn" ? "Simple RNN" : "LSTM";
     const head = `${label}${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
       (T ? ` of ${T - 1}` : "");
     setText(this.head, head);
     this.el.classList.toggle("no-numbers", !ctx);
+    const cut = Boolean(bframe && bframe.cut_to_prev);
     const note = ctx ? (mode === "backward"
-      ? "δ = ∂L/∂(·). Terms from t+1 are 0 at the last step and where truncation cuts."
+      ? "δ = ∂L/∂(·). Terms from t+1 are 0 at the last step and where truncation cuts." +
+        (cut ? " ✂ Truncation cuts here: step t−1 receives none of what this step sends back." : "")
       : s && !s.peepholes && cell === "lstm" ? "No peepholes (NP): the gates do not see c." : "")
       : mode === "backward" ? "This step has not been reached by BPTT yet (shift+← steps back)."
         : "This step has not been computed yet.";
     if (this.note.textContent !== note) this.note.textContent = note;
+    this.el.classList.toggle("cut-to-prev", cut);
     for (const r of this._rows) {
-      let values = {};
-      if (ctx) {
-        try {
-          values = r.fill(ctx);
-        } catch (error) {
-          // A key missing from a frame (one rebuilt from the trace, or from another variant
-          // still in flight) shows n/a for that row; anything else is a bug and is thrown.
-          if (!(error instanceof TypeError)) throw error;
-          if (!this._warned) console.warn("equations: incomplete frame:", error.message);
-          this._warned = true;
-          values = {};
-        }
-      }
+      const special = ctx ? r.fill(ctx) : {};
       for (const slot of r.slots) {
-        const v = values[slot.name];
+        const v = ctx ? (slot.name in special ? special[slot.name] : slotValue(slot.name, ctx)) : undefined;
         let text = typeof v === "string" ? v : fmtNum(v);
         if (slot.paren && typeof v === "number" && v < 0) text = `(${text})`;
         if (text !== slot.last) setText(slot.text, (slot.last = text));
       }
+      if (r.toPrev) r.item.classList.toggle("cut", cut);
     }
   }
+}
+
+/**
+ * Element j of the frame key (or parameter) a slot is named after: deltas first, then values,
+ * then parameters (b_*). Absent (another variant's key, a frame still in flight): undefined, n/a.
+ */
+function slotValue(name, { d, v, P, j }) {
+  for (const box of [d, v, P]) {
+    const arr = box ? box[name] : undefined;
+    if (Array.isArray(arr)) return arr[j];
+  }
+  return undefined;
 }

@@ -68,14 +68,14 @@ export class HeatmapChart {
   _signature({ store, mode, unit }) {
     const src = mode === "backward" ? "bwd" : "fwd";
     const m = store.meta;
-    return `${m.cell}|${JSON.stringify(m.structure)}|${m.T}|${m.H}|${mode}|${unit}|` +
+    return `${m.cell}|${JSON.stringify(m.structure)}|${m.T}|${m.hidden_size}|${mode}|${unit}|` +
       `${store.version[src]}|${this.width}`;
   }
 
   _wrangle({ store, mode, unit }) {
     const m = store.meta;
     const src = mode === "backward" ? "bwd" : "fwd";
-    const cols = Math.max(50, Math.min(MAX_COLS, Math.floor(MAX_CELLS / Math.max(1, m.H))));
+    const cols = Math.max(50, Math.min(MAX_COLS, Math.floor(MAX_CELLS / Math.max(1, m.hidden_size))));
     const bins = timeBins(Math.max(1, m.T), cols);
     // Evenly spaced columns (x0, dx) let Plotly draw the heatmap as one scaled image.
     const dx = Math.max(1, m.T) / bins.length;
@@ -100,7 +100,7 @@ export class HeatmapChart {
       }
     }
     const span = last >= 0 ? [bins[first][0] - 0.5, bins[last][1] - 0.5] : null;
-    return { panels, x, T: m.T, H: m.H, unit, span, binned: bins.length < m.T };
+    return { panels, x, T: m.T, H: m.hidden_size, unit, span, binned: bins.length < m.T };
   }
 
   _render({ panels, x, T, H, unit, span, binned }) {

@@ -1,12 +1,12 @@
 // The simple RNN unfolded over three steps (t−1, t, t+1), Goodfellow's notation as in the
 // article: x → (U) → a → tanh → h → (V) → o → ŷ, with W carrying h(t−1) into a(t). The
 // parameters are the same at every step; only the current step carries live values (and h of
-// step t−1, which this step reads). Backward, the errors flow down and to the left, including
-// Wᵀ δa(t+1) arriving from step t+1.
+// step t−1, which this step reads). Backward, the errors flow down and to the left: Wᵀ δa(t+1)
+// arrives from step t+1, and Wᵀ δa(t) leaves for step t−1.
 
 import { DiagramBase } from "./diagram_base.js";
 import { RNN_VALUES, RNN_DELTAS } from "./diagram_notation.js";
-import { el, group, wire, sumNode, actCircle, letterNode, mathText, caption } from "./svg_kit.js";
+import { el, group, wire, sumNode, actCircle, letterNode, mathText, caption, cutMark } from "./svg_kit.js";
 import { setText } from "./dom.js";
 
 const W = 600;
@@ -50,7 +50,8 @@ export class RnnDiagram extends DiagramBase {
     const wx = group(g, live ? "U" : null, "wire-probe");
     wire(wx, [[x, Y.x - R], [x, Y.a + R + 2]], { style: "solid weighted" });
     mathText(g, x - 8, (Y.x + Y.a) / 2 + 4, "U", { "text-anchor": "end", class: "weight" });
-    b(wx, { q: "x", dq: "dx", name: "U x(t): the input into the hidden layer (weights U)" });
+    b(wx, { q: "Ux", dq: "dx", label: { x: x + 6, y: (Y.x + Y.a) / 2 + 4, when: "forward" },
+      name: "U x(t): the input into the hidden layer (weights U)" });
     b(letterNode(g, live ? "x" : null, x, Y.x, "x", R), { q: "x", dq: "dx",
       label: { x: x + R + 6, y: Y.x + 4 }, name: "input x(t)" });
     b(sumNode(g, live ? "a" : null, x, Y.a, R), { q: "a", dq: "da", label: { x: x + R + 6, y: Y.a + 18 },
@@ -91,11 +92,13 @@ export class RnnDiagram extends DiagramBase {
     const mid = k < 0 ? COLS[0] - 40 : k >= 2 ? COLS[2] + 50 : (BG[k][1] + BG[k + 1][0]) / 2;
     const pts = [[x0, Y.h], [mid, Y.h], [mid, Y.a], [x1, Y.a]];
     const key = k === 1 ? "W-next" : k === 0 ? "W-prev" : null;
-    const g = group(L, key, `wire-probe recurrence${k === 0 || k === 1 ? "" : " quiet"}`);
+    const g = group(L, key, `wire-probe recurrence${k === 0 ? " sent" : k === 1 ? "" : " quiet"}`);
     wire(g, pts, { arrow: k < 2 });
     if (k >= 0 && k < 2) mathText(L, mid + 6, (Y.h + Y.a) / 2 + 4, "W", { class: "weight" });
     if (k === 0) {
-      this.bind(g, { q: "h_prev", name: "W h(t−1): the previous hidden state into a(t) (weights W)" });
+      this.bind(g, { q: "Wh", dq: "dh_prev", label: { x: mid - 6, y: Y.h + 28, anchor: "end", stack: true },
+        name: "W h(t−1): the previous hidden state into a(t) (weights W); backward: Wᵀ δa(t) goes back to h(t−1)" });
+      cutMark(L, mid, Y.h + 16, { vertical: true });
     } else if (k === 1) {
       this.bind(g, { q: "h", dq: "dh_from_next", label: { x: mid + 6, y: Y.a + 18, when: "backward" },
         name: "W h(t) → a(t+1); backward: Wᵀ δa(t+1) arrives here from step t+1" });

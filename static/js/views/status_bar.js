@@ -2,7 +2,7 @@
 // errors and diverged training, with the one action that fixes it.
 
 import { h, setText } from "./dom.js";
-import { fmtNum } from "./equations_tex.js";
+import { fmtNum } from "../format.js";
 
 export class StatusBar {
   /** line: element for the status line; banner: element for messages; emit(name, detail). */

@@ -1,5 +1,5 @@
 // Small SVG helpers shared by the cell diagrams: elements, arrow markers, node shapes in the
-// symbols of Greff et al. Fig. 1, math labels and number formatting. No library: the page
+// symbols of Greff et al. Fig. 1 and math labels. No library: the page
 // must work offline and these few shapes do not need one.
 
 export { colorFor, isDark, gradientCss, FAMILIES } from "./color_scales.js";
@@ -67,14 +67,31 @@ export function roundedPath(pts, r = 7) {
 
 /**
  * A wire: a coloured value halo under a thin core line, plus a wide invisible hit path for
- * hovering. opts: {arrow: true|false, style: "solid"|"lag"|"peep"|"fgr", d: custom path data}.
+ * hovering. opts: {arrow: true|false|"bwd", style: "solid"|"lag"|"peep"|"fgr", d: path data}.
  */
 export function wire(parent, pts, opts = {}) {
   const g = el("g", { class: `wire ${opts.style || "solid"}` }, parent);
   const d = opts.d || roundedPath(pts, opts.radius ?? 7);
   el("path", { d, class: "val" }, g);
-  el("path", { d, class: "core", "data-arrow": opts.arrow === false ? null : "1" }, g);
+  // arrow: "bwd" draws the arrowhead in backward mode only (an error leaving for t−1).
+  const arrow = opts.arrow === false ? null : opts.arrow === "bwd" ? "bwd" : "1";
+  el("path", { d, class: "core", "data-arrow": arrow }, g);
   el("path", { d, class: "hit" }, g);
+  return g;
+}
+
+/**
+ * Where truncated BPTT cuts a wire: two short red strokes across it at (x, y), shown only in
+ * backward mode at a step whose errors do not reach t−1 (CSS: .dg.cut .cut-mark).
+ */
+export function cutMark(parent, x, y, { vertical = false } = {}) {
+  const g = el("g", { class: "cut-mark" }, parent);
+  el("title", {}, g).textContent = "truncated BPTT: this step's errors do not reach t−1";
+  for (const off of [-3.5, 3.5]) {
+    const [x1, y1, x2, y2] = vertical ? [x - 9, y + off - 3, x + 9, y + off + 3]
+      : [x + off - 3, y - 9, x + off + 3, y + 9];
+    el("line", { x1, y1, x2, y2 }, g);
+  }
   return g;
 }
 
@@ -129,6 +146,12 @@ export function actBox(parent, key, x, y, label, { w = 40, h = 24, kind = "gate"
   return g;
 }
 
+// The glyph's curve, tanh(2.5 u) at u = −1, −7/8, …, 1: a fixed drawing, not a computation
+// (nothing in static/js evaluates an activation). σ is the same S shifted up by one, since
+// 2σ(5u) = 1 + tanh(2.5u), so both glyphs share these heights.
+const S_CURVE = [-0.987, -0.975, -0.954, -0.916, -0.848, -0.734, -0.555, -0.303, 0, 0.303, 0.555,
+  0.734, 0.848, 0.916, 0.954, 0.975, 0.987];
+
 /**
  * Activation circle with a small plot of the function (Greff style): "sigmoid" for gates,
  * "tanh" for g and h, with the letter beside the curve.
@@ -136,14 +159,13 @@ export function actBox(parent, key, x, y, label, { w = 40, h = 24, kind = "gate"
 export function actCircle(parent, key, x, y, fn, letter, r = 15) {
   const g = nodeBase(parent, key, `act ${fn === "sigmoid" ? "gate" : "squash"}`, { x, y, r });
   const s = r * 0.62;
-  const pts = [];
   // σ ranges over (0, 1): its axis sits at the bottom; tanh ranges over (−1, 1): axis in the middle.
   const base = fn === "sigmoid" ? y + s * 0.7 : y;
-  for (let k = 0; k <= 16; k++) {
-    const u = -1 + (2 * k) / 16;
-    const f = fn === "sigmoid" ? 2 / (1 + Math.exp(-5 * u)) : Math.tanh(2.5 * u);
-    pts.push(`${(x + u * s).toFixed(1)},${(base - f * s * 0.7).toFixed(1)}`);
-  }
+  const lift = fn === "sigmoid" ? 1 : 0;
+  const pts = S_CURVE.map((h, k) => {
+    const u = -1 + (2 * k) / (S_CURVE.length - 1);
+    return `${(x + u * s).toFixed(1)},${(base - (h + lift) * s * 0.7).toFixed(1)}`;
+  });
   el("path", { d: `M${x - s},${base} H${x + s} M${x},${y - s * 0.8} V${y + s * 0.8}`,
     class: "glyph-axis" }, g);
   el("polyline", { points: pts.join(" "), class: "glyph-curve" }, g);
@@ -200,15 +222,4 @@ export function caption(parent, x, y, str, attrs = {}) {
   const t = el("text", { x, y, class: "caption", ...attrs }, parent);
   t.textContent = str;
   return t;
-}
-
-const MINUS = "\u2212";
-
-/** 3 significant digits with a real minus sign; exponent form outside [1e−3, 1e4). */
-export function fmt(v) {
-  if (v === null || v === undefined || Number.isNaN(v)) return "n/a";
-  if (!Number.isFinite(v)) return v > 0 ? "∞" : `${MINUS}∞`;
-  const a = Math.abs(v);
-  const s = a === 0 || (a >= 1e-3 && a < 1e4) ? v.toPrecision(3) : v.toExponential(2);
-  return s.replace("e+", "e").replace("e-", `e${MINUS}`).replace(/^-/, MINUS);
 }

@@ -1,0 +1,1 @@
+"""Development-only helpers for tests/ and bench/: never installed, never in the image."""

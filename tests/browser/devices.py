@@ -1,0 +1,72 @@
+"""Pages on other devices than the default 1280x800 desktop: phones and tablets (touch, mobile
+viewport), themes, and the page that axe-core audits. Requests to any host but the test server
+are blocked and recorded, as the `page` fixture does."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route
+
+from tests.browser.page_log import PageLog
+
+# Phones and tablets of the issue, portrait and landscape; the two desktops for comparison.
+TOUCH_SIZES = {
+    "360x640": (360, 640),
+    "390x844": (390, 844),
+    "768x1024": (768, 1024),
+    "1024x768": (1024, 768),
+}
+DESKTOP_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
+DRAWER_BELOW = 900  # px: narrower than this the controls are a drawer
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@contextmanager
+def device_page(
+    browser: Browser, live_server: str, log: PageLog, size: tuple[int, int], **options: Any
+) -> Iterator[Page]:
+    """A fresh page of `size`; a touch device (mobile viewport, touch events, coarse pointer)
+    when `touch` is true (default: below 1100 px). Other options go to new_context."""
+    width, height = size
+    touch = options.pop("touch", width < 1100)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=touch, is_mobile=touch, **options
+    )
+    server_host = urlsplit(live_server).netloc
+
+    def guard(route: Route, request: Request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in {"http", "https", "ws", "wss"} and url.netloc != server_host:
+            log.foreign_requests.append(request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            log.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.console_errors.append(f"uncaught: {error}"))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert log.foreign_requests == [], f"page requested other hosts: {log.foreign_requests}"
+
+
+def viewport_shot(page: Page, directory: Path, name: str) -> Path:
+    """Save what the window shows now (a full-page capture would drop the touch emulation)."""
+    directory.mkdir(exist_ok=True)
+    path = directory / f"{name}.png"
+    partial = path.with_name(f".{name}.{os.getpid()}.png")
+    partial.write_bytes(page.screenshot())
+    partial.replace(path)
+    return path
