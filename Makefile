@@ -42,11 +42,13 @@ serve: $(VENV)/.stamp-run
 	$(BIN)/lstm-explorer serve $(call cli_arg,HOST,host) $(call cli_arg,PORT,port) $(call cli_arg,WORKERS,workers)
 
 # One pytest-xdist worker per core, each with its own server and browser; `make test
-# TEST_WORKERS=0` runs everything in one process (easier to debug).
+# TEST_WORKERS=0` runs everything in one process (easier to debug). Bytecode caching on, even
+# where the shell turns it off: every worker and every server the tests start would otherwise
+# recompile the same modules (and pytest rewrite every test file) each time.
 TEST_WORKERS ?= auto
 test: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .

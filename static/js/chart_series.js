@@ -76,6 +76,9 @@ function buildStates(store, unit) {
   return { series, xRange: [-0.5, T - 0.5] };
 }
 
+// Each norm has its own marker shape as well as its colour: colour is never the only cue.
+const NORM_SYMBOLS = { dy: "circle", dh: "circle", dc: "square", dx: "triangle-up" };
+
 /** ‖δ‖ per step for one or two models (compare mode: the second dashed). */
 export function normSeries(entries) {
   const signature = `n|${entries.map(({ store }) => `${store.meta.cell}|${store.version.bwd}|${store.meta.T}`).join("|")}`;
@@ -92,7 +95,7 @@ function buildNorms(entries) {
     for (const key of keys) {
       series.push({ name: label ? `${label} ${NORM_LABELS[key]}` : NORM_LABELS[key], x,
         y: store.deltaNorms(key), color: NORM_COLORS[key], width: k === 0 ? 2 : 1.8,
-        dash: k === 0 ? "solid" : "dash", mode: "lines+markers" });
+        dash: k === 0 ? "solid" : "dash", mode: "lines+markers", symbol: NORM_SYMBOLS[key] });
     }
   });
   return { series, xRange: [-0.5, T - 0.5],

@@ -124,9 +124,7 @@ def test_a_one_layer_session_reads_as_before(client: TestClient) -> None:
     assert "layer" not in frame
 
 
-@pytest.mark.parametrize(
-    ("cell", "fmt"), [("lstm", "npz"), ("rnn", "json")]
-)
+@pytest.mark.parametrize(("cell", "fmt"), [("lstm", "npz"), ("rnn", "json")])
 def test_a_stacks_exported_params_upload_as_the_same_stack(
     client: TestClient, cell: str, fmt: str
 ) -> None:

@@ -121,6 +121,17 @@ def api(live_server: str, method: str, path: str, body: Any = None) -> Any:
         return json.loads(response.read())
 
 
+def frame_numbers(live_server: str, page: Page, mode: str, t: int) -> dict[str, Any]:
+    """The engine's numbers of step t of the page's model A: the forward values or, in backward
+    mode, the errors δ, from GET /frames (the cursors do not move)."""
+    sid = session_id(page)
+    frames = api(
+        live_server, "GET", f"/sessions/{sid}/frames?direction={mode}&start={t}&stop={t + 1}"
+    )
+    numbers: dict[str, Any] = frames["frames"][0]["deltas" if mode == "backward" else "values"]
+    return numbers
+
+
 def engine_trace(live_server: str, sid: str) -> dict[str, Any]:
     """POST /api/v1/trace with the session's own parameters, inputs and targets: the engine's
     numbers for the whole sequence, computed independently of the page's session."""

@@ -51,7 +51,7 @@ TARGETS_JS = """() => [...document.querySelectorAll(
     "button, select, input, summary, a[href], [role=tab], [tabindex]:not([tabindex='-1'])")]
   .filter((e) => !(e.type === "file" || e.type === "hidden" || e.closest(".sr-only")))
   .map((e) => (e.type === "checkbox" || e.type === "radio") && e.closest("label") ? e.closest("label") : e)
-  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden"
+  .filter((e) => e.checkVisibility({ visibilityProperty: true })
     && !e.closest("[inert]"))
   .map((e) => { const r = e.getBoundingClientRect();
     return { what: `${e.tagName.toLowerCase()}.${e.className}:${(e.textContent || e.name || "").trim().slice(0, 24)}`,
@@ -62,6 +62,11 @@ SVG_BOX_JS = """(sel) => { const r = document.querySelector(sel).getBoundingClie
 SCROLLER_JS = """(sel) => { const s = document.querySelector(sel);
   const r = s.getBoundingClientRect();
   return { left: s.scrollLeft, max: s.scrollWidth - s.clientWidth, x: r.left, y: r.top, w: r.width, h: r.height }; }"""
+COUNT_SCROLL_ENDS_JS = """(sel) => { window.__scrollEnds = 0;
+  document.querySelector(sel).addEventListener("scrollend", () => { window.__scrollEnds += 1; }); }"""
+# Scroll so that the element starts just under the sticky status bar.
+SCROLL_TO_JS = """(sel) => window.scrollTo(0, document.querySelector(sel).getBoundingClientRect().top
+  + window.scrollY - document.querySelector(".appbar").offsetHeight - 8)"""
 NEXT_FRAME_JS = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
@@ -132,11 +137,10 @@ def test_layout_fits_every_size(
         if view in ("circuit", "compare"):
             viewport_shot(page, SCREENSHOT_DIR, f"responsive-{view}-{size}")
         if view == "circuit" and narrow:
-            page.locator("#charts").scroll_into_view_if_needed()
-            page.locator("#card-heat").scroll_into_view_if_needed()
-            viewport_shot(page, SCREENSHOT_DIR, f"responsive-charts-{size}")
-            page.locator("#equations").scroll_into_view_if_needed()
-            viewport_shot(page, SCREENSHOT_DIR, f"responsive-equations-{size}")
+            for part, sel in (("charts", "#card-heat"), ("equations", "#equations")):
+                page.evaluate(SCROLL_TO_JS, sel)
+                settle(page)
+                viewport_shot(page, SCREENSHOT_DIR, f"responsive-{part}-{size}")
         assert page_log.console_errors == []
 
 
@@ -177,10 +181,6 @@ def test_drawer_opens_traps_focus_and_closes(
         assert page_log.console_errors == []
 
 
-@pytest.mark.xfail(
-    reason="known failure at the end of session 2 (touch/compare/lecture work in progress, see the issue notes)",
-    strict=False,
-)
 def test_tap_and_swipe_step_on_a_tablet(tablet: Page, live_server: str) -> None:
     """The diagram fits the tablet's width: a tap takes the next step, a swipe left steps
     forward, a swipe right steps back; backward, a tap is one BPTT step."""
@@ -210,10 +210,6 @@ def test_tap_and_swipe_step_on_a_tablet(tablet: Page, live_server: str) -> None:
     wait_for_t(tablet, t - 1)
 
 
-@pytest.mark.xfail(
-    reason="known failure at the end of session 2 (touch/compare/lecture work in progress, see the issue notes)",
-    strict=False,
-)
 def test_swipe_pans_a_wide_diagram_before_it_steps(phone: Page, live_server: str) -> None:
     """On a phone the circuit is wider than the screen (its labels stay legible): a swipe
     left pans it and takes no step; at its edge a swipe steps."""
@@ -221,10 +217,11 @@ def test_swipe_pans_a_wide_diagram_before_it_steps(phone: Page, live_server: str
     s = phone.evaluate(SCROLLER_JS, "#dg-circuit .dg-scroll")
     assert s["max"] > 0, "the circuit fits a 390 px phone only by shrinking its labels"
     y = s["y"] + s["h"] * 0.45
+    # Counts the ends of scrolling (a fling goes on after the finger lifts).
+    phone.evaluate(COUNT_SCROLL_ENDS_JS, "#dg-circuit .dg-scroll")
     swipe(phone, s["x"] + s["w"] * 0.85, y, -s["w"] * 0.6)
-    phone.wait_for_function(
-        "(sel) => document.querySelector(sel).scrollLeft > 0", arg="#dg-circuit .dg-scroll"
-    )
+    phone.wait_for_function("() => window.__scrollEnds > 0")
+    assert phone.evaluate(SCROLLER_JS, "#dg-circuit .dg-scroll")["left"] > 0
     settle(phone)
     wait_for_frame(phone)
     assert shown_t(phone) == 5, "a swipe that panned the diagram also stepped"
@@ -271,10 +268,6 @@ def test_pinch_and_buttons_zoom_a_diagram(phone: Page, live_server: str) -> None
     assert phone.evaluate(SMALLEST_TEXT_JS) >= 11
 
 
-@pytest.mark.xfail(
-    reason="known failure at the end of session 2 (touch/compare/lecture work in progress, see the issue notes)",
-    strict=False,
-)
 @pytest.mark.parametrize("size", ["390x844", "1024x768"])
 def test_touch_targets_are_at_least_44_px(
     browser: Browser, live_server: str, page_log: PageLog, size: str

@@ -16,6 +16,13 @@ const STYLE_PROPS = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-o
   "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "opacity",
   "font-family", "font-size", "font-style", "font-weight", "paint-order", "text-anchor",
   "dominant-baseline", "baseline-shift", "visibility"];
+const NOT_INHERITED = new Set(["opacity", "dominant-baseline", "baseline-shift"]);
+// What an SVG viewer assumes when a property is not set (SVG 1.1 initial values).
+const DEFAULT_LOOK = { fill: "rgb(0, 0, 0)", "fill-opacity": "1", stroke: "none", "stroke-width": "1px",
+  "stroke-opacity": "1", "stroke-dasharray": "none", "stroke-dashoffset": "0px", "stroke-linecap": "butt",
+  "stroke-linejoin": "miter", opacity: "1", "font-family": "", "font-size": "16px", "font-style": "normal",
+  "font-weight": "400", "paint-order": "normal", "text-anchor": "start", "dominant-baseline": "auto",
+  "baseline-shift": "0px", visibility: "visible" };
 
 /** "lstm-NP+CIFG" → "lstm-NP-CIFG": safe in a file name on every system. */
 function slug(text) {
@@ -50,21 +57,29 @@ export function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000); // the download has its own copy by then
 }
 
-/** Copy each element's computed look onto its clone; drop what is not displayed. */
+/**
+ * Copy each element's computed look onto its clone, as far as it differs from what the clone
+ * inherits (a small file); drop what is not displayed and the invisible hit areas.
+ */
 function inlineStyles(source, copy) {
   const from = [source, ...source.querySelectorAll("*")];
   const to = [copy, ...copy.querySelectorAll("*")];
+  const looks = new Map(); // element → its computed values of STYLE_PROPS
   const hidden = [];
   from.forEach((node, k) => {
     const cs = getComputedStyle(node);
     const target = to[k];
-    if (cs.display === "none" || target.classList.contains("hit")) {
+    target.removeAttribute("class");
+    if (cs.display === "none" || node.classList.contains("hit")) {
       hidden.push(target);
       return;
     }
-    if (node.closest("defs") && node.tagName !== "path") return;
-    target.setAttribute("style", STYLE_PROPS.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(";"));
-    target.removeAttribute("class");
+    const look = Object.fromEntries(STYLE_PROPS.map((p) => [p, cs.getPropertyValue(p)]));
+    looks.set(node, look);
+    const parent = looks.get(node.parentNode) || DEFAULT_LOOK;
+    const own = STYLE_PROPS.filter((p) => look[p] !== (NOT_INHERITED.has(p) ? DEFAULT_LOOK[p] : parent[p]));
+    if (own.length) target.setAttribute("style", own.map((p) => `${p}:${look[p]}`).join(";"));
+    else target.removeAttribute("style");
   });
   for (const node of hidden) node.remove();
 }

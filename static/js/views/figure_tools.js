@@ -33,6 +33,21 @@ export class FigureTools {
     const help = bar.querySelector(".help-button");
     bar.insertBefore(h("span", { class: "copy-wrap" }, this.copyButton, this.copyStatus), help);
     window.addEventListener("resize", () => this.refresh());
+    const tablist = diagrams.parentNode.querySelector("[role=tablist]");
+    if (tablist) tablist.addEventListener("keydown", (ev) => this._onTabKey(ev, tablist));
+  }
+
+  /** ← and → move between the diagram tabs and show the one they reach (ARIA tabs pattern). */
+  _onTabKey(ev, tablist) {
+    if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+    const tabs = [...tablist.querySelectorAll("[role=tab]")];
+    const k = tabs.indexOf(ev.target);
+    if (k < 0) return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not a step in time
+    const next = tabs[(k + (ev.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    next.focus();
+    next.click();
   }
 
   _diagramTools(slot) {

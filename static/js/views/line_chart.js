@@ -109,7 +109,7 @@ export class LineChart {
       yaxis: !s.row ? "y" : `y${s.row + 1}`,
       showlegend: s.legend !== false && legend,
       line: { color: s.color, width: s.width || 1.5, dash: s.dash || "solid", shape: "linear" },
-      marker: { size: 4, color: s.color },
+      marker: { size: s.symbol ? 6 : 4, color: s.color, symbol: s.symbol || "circle" },
       fill: s.fill || "none",
       fillcolor: s.fillcolor,
       connectgaps: false,

@@ -5,6 +5,7 @@
 
 import { h, setText } from "./dom.js";
 import { fmtNum } from "../format.js";
+import { put } from "./sequence_paint.js";
 
 const TOP = 5;
 
@@ -52,12 +53,12 @@ export class SequenceNow {
     const seq = sequence;
     if (!seq) {
       setText(this.line, "");
-      this.bars.hidden = true;
+      put(this.bars, "hidden", true);
       return;
     }
     const classes = seq.loss === "cross_entropy";
     setText(this.line, classes ? this._classLine(t, seq, labels) : this._numberLine(t, seq, frame));
-    this.bars.hidden = !classes;
+    put(this.bars, "hidden", !classes);
     if (classes) this._bars(frame, seq.targets[t], labels);
     else setText(this.extra, "");
   }
@@ -95,14 +96,14 @@ export class SequenceNow {
   _bars(frame, target, labels) {
     const p = frame && frame.values && frame.values.y_hat;
     if (!Array.isArray(p)) {
-      this.rows.forEach((r) => { r.li.hidden = true; });
+      this.rows.forEach((r) => put(r.li, "hidden", true));
       setText(this.extra, "ŷ not computed yet at this step");
       return;
     }
     const order = p.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]);
     this.rows.forEach((r, i) => {
       const item = order[i];
-      r.li.hidden = !item;
+      put(r.li, "hidden", !item);
       if (!item) return;
       const [v, k] = item;
       setText(r.label, labels[k] ?? String(k));
@@ -113,7 +114,7 @@ export class SequenceNow {
         r.width = width;
       }
       r.li.classList.toggle("target", k === target);
-      r.li.dataset.k = String(k);
+      put(r.li.dataset, "k", String(k));
     });
     if (target === null || target === undefined) {
       setText(this.extra, "");

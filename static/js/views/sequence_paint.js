@@ -94,3 +94,41 @@ export function legendOf(paint, unit, conn) {
 export function unitLabel(paint, unit) {
   return `${paint.symbol}[${unit}]`;
 }
+
+const WRITTEN = new WeakMap(); // node → what put() last wrote to it
+
+function memoOf(node) {
+  let memo = WRITTEN.get(node);
+  if (!memo) WRITTEN.set(node, (memo = {}));
+  return memo;
+}
+
+/**
+ * Set node[prop] (or a style property, "style.x") only when it changes: a same-value write
+ * still dirties the style, and this panel renders with every step.
+ */
+export function put(node, prop, value) {
+  const memo = memoOf(node);
+  if (memo[prop] === value) return;
+  memo[prop] = value;
+  if (prop.startsWith("style.")) node.style[prop.slice(6)] = value;
+  else node[prop] = value;
+}
+
+/** classList.toggle, only when it changes. */
+export function toggleClass(node, cls, on) {
+  const memo = memoOf(node);
+  const key = `class:${cls}`;
+  if (memo[key] === on) return;
+  memo[key] = on;
+  node.classList.toggle(cls, on);
+}
+
+/** setAttribute, only when it changes. */
+export function putAttr(node, name, value) {
+  const memo = memoOf(node);
+  const key = `attr:${name}`;
+  if (memo[key] === value) return;
+  memo[key] = value;
+  node.setAttribute(name, value);
+}

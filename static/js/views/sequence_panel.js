@@ -18,7 +18,8 @@ import { UnitFinderView } from "./unit_finder.js";
 // of a wide SVG is raster work the diagrams need.
 const SLOW_MS = 100;
 
-import { QUANTITIES, connColor, connMax, legendOf, paintKey, unitColor, unitLabel, unitValues } from "./sequence_paint.js";
+import { QUANTITIES, connColor, connMax, legendOf, paintKey, put, putAttr, toggleClass, unitColor, unitLabel,
+  unitValues } from "./sequence_paint.js";
 
 export class SequencePanel {
   /**
@@ -128,11 +129,11 @@ export class SequencePanel {
     const full = !playing || now - this._fullAt >= SLOW_MS;
     if (full) this._fullAt = now;
     this._toolbar(s, models, limits);
-    this.grid.classList.toggle("two", models.length > 1);
+    toggleClass(this.grid, "two", models.length > 1);
     models.forEach((m, k) => this._updateColumn(this._column(k), m, names[k], s, data, playing, models.length > 1, full));
     this.columns.forEach((c, k) => {
-      c.node.hidden = k >= models.length;
-      c.unfoldSlot.hidden = k >= models.length;
+      put(c.node, "hidden", k >= models.length);
+      put(c.unfoldSlot, "hidden", k >= models.length);
     });
     // Busy while a sequence, the connectivity of t or a ranking is on its way.
     const t = s.t;
@@ -159,17 +160,17 @@ export class SequencePanel {
       this.quantity.replaceChildren(...QUANTITIES[cell].map(([key, label]) =>
         h("option", { value: key }, delta ? `δ of ${label}` : label)));
     }
-    this.quantity.disabled = s.paint === "connectivity"; // the connectivity is no unit's
+    put(this.quantity, "disabled", s.paint === "connectivity"); // the connectivity is no unit's
     const offered = QUANTITIES[cell].some(([key]) => key === s.quantity);
     if (this.quantity.value !== s.quantity && offered) this.quantity.value = s.quantity;
     this.paintButtons.forEach((b) => {
       const on = b.dataset.value === s.paint;
-      b.classList.toggle("on", on);
-      b.setAttribute("aria-pressed", String(on));
+      toggleClass(b, "on", on);
+      putAttr(b, "aria-pressed", String(on));
     });
     const T = models[0] ? models[0].store.meta.T : 0;
-    this.from.max = String(Math.max(0, T - 1));
-    this.to.max = String(Math.max(0, T - 1));
+    put(this.from, "max", String(Math.max(0, T - 1)));
+    put(this.to, "max", String(Math.max(0, T - 1)));
     if (limits && limits.max_sequence_length) {
       setText(this.ownHint, `Up to ${limits.max_sequence_length + 1} characters; one input and one output per distinct character. Replaces model A.`);
     }
@@ -181,9 +182,9 @@ export class SequencePanel {
     const e = data.entry(m);
     const seq = e ? e.sequence : null;
     setText(col.title, two ? name : "");
-    col.title.hidden = !two;
+    put(col.title, "hidden", !two);
     setText(col.unfoldTitle, two ? name : "");
-    col.unfoldTitle.hidden = !two;
+    put(col.unfoldTitle, "hidden", !two);
     const t = Math.min(s.t, Math.max(0, meta.T - 1));
     const unit = Math.min(s.unit, Math.max(0, meta.hidden_size - 1));
     const paint = paintKey(meta, s.quantity, s.mode);
@@ -192,9 +193,16 @@ export class SequencePanel {
     // What colours the steps: the unit's quantity, or the connectivity of ŷ(t).
     let strip;
     let colors;
-    if (s.paint === "connectivity") {
-      const got = data.connectivity(m, t);
-      const last = got ? { t, norms: got } : data.lastConnectivity(m);
+    const got = s.paint === "connectivity" ? data.connectivity(m, t) : null;
+    const last = s.paint !== "connectivity" ? null : got ? { t, norms: got } : data.lastConnectivity(m);
+    // Nothing new to colour (no frame arrived, same unit and quantity): the same arrays, so
+    // the views see at once that there is nothing to repaint.
+    const key = s.paint === "connectivity" ? (last && last.norms) || `none|${m.id}|${meta.T}`
+      : `${m.id}|${m._epoch}|${paint.key}|${paint.family}|${unit}|${store.version[paint.source]}`;
+    if (col.stripKey === key && col.strip) {
+      strip = col.strip;
+      colors = col.stripColors;
+    } else if (s.paint === "connectivity") {
       const norms = last && last.norms ? last.norms : [];
       const top = connMax(norms);
       const values = Array.from({ length: meta.T }, (_, k) => (k < norms.length ? norms[k] : null));
@@ -208,6 +216,8 @@ export class SequencePanel {
         sig: `unit|${paint.key}|${unit}|${store.version[paint.source]}` };
     }
     col.strip = strip;
+    col.stripColors = colors;
+    col.stripKey = key;
     if (k0(col, m)) {
       this._legend(paint, unit, strip.conn);
       const why = s.paint === "connectivity" ? data.connectivityError(m, t) : null;
@@ -265,7 +275,7 @@ export class SequencePanel {
 
   _legend(paint, unit, conn) {
     const l = legendOf(paint, unit, conn);
-    if (this.legendBar.style.background !== l.gradient) this.legendBar.style.background = l.gradient;
+    put(this.legendBar, "style.background", l.gradient);
     setText(this.legendLo, l.lo);
     setText(this.legendHi, l.hi);
     setText(this.legendNote, l.note);

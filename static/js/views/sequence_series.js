@@ -14,6 +14,9 @@ import { CONN_RAMP, connPosition } from "./sequence_paint.js";
 const MAX_POINTS = 800;
 const MAX_COLS = 500;
 const LINE_CHANNELS = 4; // more inputs than this (one-hot symbols) are drawn as a heatmap
+// Up to this many steps a line also marks each point. Beyond it, lines only: every marker is an
+// SVG element of its own, and thousands of them cost the page each frame it paints.
+const MARKED = 150;
 const COLORS = ["#0072b2", "#009e73", "#cc79a7", "#56b4e9"];
 const TARGET = "#1d2330";
 const PRED = "#d55e00";
@@ -44,9 +47,10 @@ export class SequenceSeries {
    * (strip.values[t]: the unit's number or the norm; null where none).
    */
   update(data) {
-    const sig = `${data.signature}|${this.width}`;
+    const sig = `${data.signature}|${this.width}|${Boolean(data.playing)}`;
     if (data.sequence && sig !== this._sig && this.budget.due(performance.now(), data.playing)) {
       const model = this._wrangle(data);
+      model.still = Boolean(data.playing);
       this.budget.spend(() => this._render(model));
       this._sig = sig;
     }
@@ -94,15 +98,15 @@ export class SequenceSeries {
       return position(strip.family, v);
     });
     const stripRaw = bins.map(([a, b]) => binMean((t) => strip.values[t], a, b));
-    const marks = {
-      input: ts.filter((t) => seq.input_mask[t]),
-      target: ts.filter((t) => seq.target_mask[t]),
-    };
+    // Which steps carry an input and a target: two rows of an image (any step of a bin).
+    const any = (mask) => bins.map(([a, b]) => (mask.slice(a, b).some(Boolean) ? 1 : 0));
+    const marks = { input: any(seq.input_mask), target: any(seq.target_mask).map((v) => 2 * v),
+      targets: seq.target_mask.filter(Boolean).length };
     const outName = classes ? "ŷ of the right class" : seq.output_names.join(", ");
     const outUnit = outs && outs.units[0] ? ` (${outs.units[0]})` : "";
     return { T, channels, onehot, names: seq.input_names, bins,
       target: decimateMinMax(ts, target, MAX_POINTS), pred: decimateMinMax(ts, pred, MAX_POINTS),
-      targetSparse: marks.target.length < T, outTitle: `${outName}${outUnit}`,
+      targetSparse: marks.targets < T, outTitle: `${outName}${outUnit}`,
       strip: { z: stripZ, raw: stripRaw, family: strip.family, label: strip.label }, marks,
       labels: seq.step_labels, classes, note: noteOf(seq) };
   }
@@ -140,8 +144,8 @@ export class SequenceSeries {
       }
       top -= h + gap / total;
       if (r.kind === "in") {
-        traces.push({ type: "scatter", mode: "lines+markers", x: r.c.x, y: r.c.y, yaxis: ya, name: r.c.name,
-          showlegend: false, line: { color: COLORS[k % COLORS.length], width: 1.4 }, marker: { size: m.T > 200 ? 0 : 3 },
+        traces.push({ type: "scatter", mode: m.T > MARKED ? "lines" : "lines+markers", x: r.c.x, y: r.c.y, yaxis: ya,
+          name: r.c.name, showlegend: false, line: { color: COLORS[k % COLORS.length], width: 1.4 }, marker: { size: 3 },
           connectgaps: false, hovertemplate: `${r.c.name}: %{y:.4g} (t = %{x})<extra></extra>` });
       } else if (r.kind === "onehot") {
         const dx = m.T / m.bins.length;
@@ -151,11 +155,15 @@ export class SequenceSeries {
         Object.assign(layout[name], { tickfont: { size: 8 }, tickvals: m.names, ticktext: m.names,
           autorange: "reversed", nticks: undefined });
       } else if (r.kind === "out") {
-        traces.push({ type: "scatter", mode: m.targetSparse ? "markers" : "lines+markers", x: m.target.x,
+        const targetMode = m.targets > MARKED ? "lines" : m.targetSparse ? "markers" : "lines+markers";
+        traces.push({ type: "scatter", mode: targetMode, x: m.target.x,
           y: m.target.y, yaxis: ya, name: m.classes ? "target step" : "target", connectgaps: false,
           line: { color: TARGET, width: 1.2, dash: "dot" }, marker: { size: 5, color: TARGET, symbol: "circle-open" },
           hovertemplate: "target: %{y:.4g} (t = %{x})<extra></extra>" });
-        traces.push({ type: "scatter", mode: m.targetSparse ? "lines+markers" : "lines", x: m.pred.x, y: m.pred.y,
+        // A line needs two points: with few steps computed, markers show the prediction.
+        const few = m.pred.y.filter((v) => v !== null).length < 3;
+        const marked = few || (m.targetSparse && m.T <= MARKED);
+        traces.push({ type: "scatter", mode: marked ? "lines+markers" : "lines", x: m.pred.x, y: m.pred.y,
           yaxis: ya, name: m.classes ? "ŷ of the right class" : "prediction", connectgaps: m.targetSparse,
           line: { color: PRED, width: 1.6 }, marker: { size: 4, color: PRED },
           hovertemplate: "prediction: %{y:.4g} (t = %{x})<extra></extra>" });
@@ -169,17 +177,18 @@ export class SequenceSeries {
           hovertemplate: `${m.strip.label} at t ≈ %{x:.0f}: %{customdata:.4g}<extra></extra>` });
         Object.assign(layout[name], { showticklabels: true, showgrid: false, tickvals: [0], ticktext: [m.strip.label] });
       } else {
-        traces.push({ type: "scatter", mode: "markers", x: m.marks.input, y: m.marks.input.map(() => "input"),
-          yaxis: ya, showlegend: false, marker: { symbol: "line-ns-open", size: 7, color: "#0072b2" },
-          hovertemplate: "input at t = %{x}<extra></extra>" });
-        traces.push({ type: "scatter", mode: "markers", x: m.marks.target, y: m.marks.target.map(() => "target"),
-          yaxis: ya, showlegend: false, marker: { symbol: "line-ns-open", size: 7, color: TARGET },
-          hovertemplate: "target at t = %{x}<extra></extra>" });
-        Object.assign(layout[name], { type: "category", categoryarray: ["target", "input"], showgrid: false,
-          tickfont: { size: 9 } });
+        const dx = m.T / m.bins.length;
+        traces.push({ type: "heatmap", name: "marks", z: [m.marks.input, m.marks.target], y: ["input", "target"],
+          x0: (dx - 1) / 2, dx, yaxis: ya, showscale: false, zmin: 0, zmax: 2, xgap: m.bins.length <= 100 ? 1 : 0,
+          ygap: 2, colorscale: [[0, "#ffffff"], [0.25, "#ffffff"], [0.26, "#0072b2"], [0.74, "#0072b2"],
+            [0.75, "#1d2330"], [1, "#1d2330"]],
+          hovertemplate: "%{y} at t ≈ %{x:.0f}: %{z}<extra>0: none, 1: an input, 2: a target</extra>" });
+        Object.assign(layout[name], { showgrid: false, tickfont: { size: 9 }, autorange: "reversed" });
       }
     });
-    plotly().react(this.plot, traces, layout, PLOT_CONFIG);
+    // While playing the chart is drawn without its interactive layers (nobody selects a span
+    // of a moving sequence): far fewer elements for the page to lay out each frame.
+    plotly().react(this.plot, traces, layout, { ...PLOT_CONFIG, staticPlot: m.still });
     if (this.note.textContent !== m.note) this.note.textContent = m.note;
     if (!this._wired) {
       this._wired = true;

@@ -79,6 +79,10 @@ export class SequenceText {
    * step; t is the step shown (its successor is the character to predict).
    */
   update({ t, colors, values }) {
+    if (colors === this._colors && values === this._values) {
+      this._mark(t);
+      return;
+    }
     const n = Math.min(this.T, colors.length);
     const same = this._colors && this._colors.length === colors.length ? this._colors : null;
     for (let k = 0; k < n; k++) {

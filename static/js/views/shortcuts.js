@@ -22,6 +22,13 @@ function typing(target) {
   return tag === "INPUT" && !["checkbox", "radio", "button", "range"].includes(target.type);
 }
 
+/** Does Space act on this element itself (a focused button, checkbox, disclosure)? */
+function pressable(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.matches("button, summary, [role=button], [role=tab], [role=radio], a[href]")) return true;
+  return target.tagName === "INPUT" && ["checkbox", "radio", "button"].includes(target.type);
+}
+
 export class Shortcuts {
   /** button: the element that opens the help; emit(name, detail). */
   constructor(button, { emit }) {
@@ -56,7 +63,10 @@ export class Shortcuts {
     let name = null;
     let detail = {};
     switch (ev.key) {
-      case " ": name = "control:play-toggle"; break;
+      case " ":
+        if (pressable(ev.target)) return; // Space presses the focused button, as it should
+        name = "control:play-toggle";
+        break;
       case "ArrowRight": name = ev.shiftKey ? null : "control:step-forward"; break;
       case "ArrowLeft": name = ev.shiftKey ? "control:bptt-step" : "control:step-back"; break;
       case "b": case "B": name = "control:mode-toggle"; break;

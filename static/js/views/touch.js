@@ -37,7 +37,9 @@ export class DiagramZoom {
     this._pinch = null;
     this.svg.addEventListener("click", (ev) => this._onTap(ev));
     this.scroller.addEventListener("touchstart", (ev) => this._onTouchStart(ev), { passive: true });
-    this.scroller.addEventListener("touchmove", (ev) => this._onTouchMove(ev), { passive: true });
+    // Not passive: a horizontal move the diagram cannot follow is ours (a swipe), not the
+    // browser's (which would take it as "back" to the previous page).
+    this.scroller.addEventListener("touchmove", (ev) => this._onTouchMove(ev), { passive: false });
     this.scroller.addEventListener("touchend", (ev) => this._onTouchEnd(ev), { passive: true });
     this.scroller.addEventListener("touchcancel", () => { this._touch = null; this._pinch = null; });
     this.scroller.addEventListener("keydown", (ev) => this._onKey(ev));
@@ -148,6 +150,14 @@ export class DiagramZoom {
   }
 
   _onTouchMove(ev) {
+    if (this._touch && ev.touches.length === 1) {
+      const t = ev.touches[0];
+      const dx = t.clientX - this._touch.x;
+      const sc = this.scroller;
+      const canFollow = dx < 0 ? sc.scrollLeft < sc.scrollWidth - sc.clientWidth - 1 : sc.scrollLeft > 0;
+      if (Math.abs(dx) > Math.abs(t.clientY - this._touch.y) && !canFollow && ev.cancelable) ev.preventDefault();
+      return;
+    }
     if (!this._pinch || ev.touches.length !== 2) return;
     const [a, b] = ev.touches;
     const dist = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);

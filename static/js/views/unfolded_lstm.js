@@ -11,6 +11,7 @@ import { colorFor } from "./color_scales.js";
 import { fmtNum } from "../format.js";
 import { setText } from "./dom.js";
 import { watchWidth } from "./plot_util.js";
+import { put, toggleClass } from "./sequence_paint.js";
 
 const HGT = 150;
 const PITCH = 116; // one block and the rails to the next, in SVG units (≈ px at full size)
@@ -44,7 +45,8 @@ export class UnfoldedView {
     this.root.className = "seq-unfold";
     this.caption = document.createElement("figcaption");
     this.caption.className = "seq-unfold-caption";
-    this.svg = el("svg", { class: "seq-unfold-svg", role: "img" });
+    this.svg = el("svg", { class: "seq-unfold-svg", role: "img",
+      "aria-label": "The cell unfolded over the steps around t" });
     this.root.append(this.caption, this.svg);
     container.appendChild(this.root);
     this.cell = null;
@@ -120,9 +122,9 @@ export class UnfoldedView {
     this.blocks.forEach((b, k) => {
       const s = steps[k];
       const inside = s >= 0 && s < T;
-      b.g.dataset.step = inside ? String(s) : "";
-      b.g.classList.toggle("absent", !inside);
-      b.g.classList.toggle("current", s === t);
+      put(b.g.dataset, "step", inside ? String(s) : "");
+      toggleClass(b.g, "absent", !inside);
+      toggleClass(b.g, "current", s === t);
       setText(b.head, !inside ? "" : s === t ? `t = ${s} (drawn above)` : `t = ${s}`);
       setText(b.tok, inside && token ? token(s) : "");
     });
@@ -149,10 +151,10 @@ export class UnfoldedView {
           v = valueOf(b && b.deltas, r.inBwd, unit);
         }
         const color = colorFor(back ? "delta" : r.fam, v);
-        seg.line.style.stroke = color || "";
-        seg.g.classList.toggle("empty", v === null);
-        seg.g.classList.toggle("cut", cut);
-        seg.g.classList.toggle("back", back);
+        put(seg.line, "style.stroke", color || "");
+        toggleClass(seg.g, "empty", v === null);
+        toggleClass(seg.g, "cut", cut);
+        toggleClass(seg.g, "back", back);
         setText(seg.label, v === null ? "" : fmtNum(v));
         this._arrow(seg, back, color);
       });
@@ -165,7 +167,7 @@ export class UnfoldedView {
     const y = seg.y;
     const d = `M ${tip} ${y} L ${tip - 9 * dir} ${y - 5} L ${tip - 9 * dir} ${y + 5} Z`;
     if (seg.head.getAttribute("d") !== d) seg.head.setAttribute("d", d);
-    seg.head.style.fill = color || "";
+    put(seg.head, "style.fill", color || "");
   }
 }
 
