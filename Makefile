@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 
 # Reinstall only when the project's metadata or its set of top-level packages changes.
-INSTALL_INPUTS := pyproject.toml $(wildcard app/__init__.py engine/__init__.py)
+INSTALL_INPUTS := pyproject.toml $(wildcard lstm_explorer/__init__.py app/__init__.py engine/__init__.py)
 
 .DEFAULT_GOAL := help
 .PHONY: help serve test lint format bench fixtures vendor
@@ -53,7 +53,12 @@ test: $(VENV)/.stamp-test
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard engine app)
+	@# mypy reads the package as the wheel lays it out (lstm_explorer/app, lstm_explorer/engine):
+	@# a tree of links in build/, since it cannot follow lstm_explorer's search path.
+	rm -rf build/typecheck && mkdir -p build/typecheck/lstm_explorer
+	cp lstm_explorer/*.py build/typecheck/lstm_explorer/
+	ln -s ../../../app ../../../engine build/typecheck/lstm_explorer/
+	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p lstm_explorer
 
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format .

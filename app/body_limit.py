@@ -1,8 +1,7 @@
 """ASGI middleware that refuses request bodies over max_request_bytes with 413."""
 
+from lstm_explorer.app.asgi_json import send_json_error
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.asgi_json import send_json_error
 
 
 class _BodyTooLarge(Exception):

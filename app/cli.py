@@ -1,14 +1,15 @@
-"""The `lstm-explorer` command: `lstm-explorer serve --host H --port P [--workers N] [--reload]`."""
+"""The `lstm-explorer` command: `lstm-explorer serve --host H --port P [--workers N] [--reload]`,
+and `lstm-explorer open m.pt [--csv data.csv]`: the page on that model, in the browser."""
 
 import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
-
-from app.logging_config import build_log_config, configure_logging
-from app.settings import Settings
+from lstm_explorer.app.logging_config import build_log_config, configure_logging
+from lstm_explorer.app.settings import Settings
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -25,7 +26,26 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="processes (%(default)s); more than one needs LSTM_EXPLORER_REDIS_URL",
     )
     serve.add_argument("--reload", action="store_true", help="restart when code changes")
+    add_open_parser(commands)
     return parser
+
+
+def add_open_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`open MODEL [--csv FILE]`: a session from the file, the page in the browser."""
+    command = commands.add_parser(
+        "open",
+        help="serve the page on a model file (.pt/.pth, .keras, .h5, .npz, .safetensors, .json)",
+    )
+    command.add_argument("model", type=Path, help="the file torch.save or model.save wrote")
+    command.add_argument("--csv", type=Path, help="the input series: x… and target… columns")
+    command.add_argument("--loss", choices=("mse", "cross_entropy"), help="default: mse")
+    command.add_argument("--host", default="127.0.0.1", help="address to bind (%(default)s)")
+    command.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    command.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the address only (also: LSTM_EXPLORER_NO_BROWSER=1)",
+    )
 
 
 def check_workers(workers: int, reload: bool, settings: Settings) -> str | None:
@@ -44,9 +64,13 @@ def check_workers(workers: int, reload: bool, settings: Settings) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and of `python -m app`."""
+    """Entry point of the console script and of `python -m lstm_explorer`."""
     settings = Settings()
     args = build_parser(settings).parse_args(argv)
+    if args.command == "open":
+        from lstm_explorer.app.cli_open import run_open  # the server in this process
+
+        return run_open(args, settings)
     problem = check_workers(args.workers, args.reload, settings)
     if problem:
         print(f"lstm-explorer: {problem}", file=sys.stderr)  # noqa: T201 - a CLI's own message
@@ -56,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["LSTM_EXPLORER_WORKERS"] = str(args.workers)
     configure_logging(settings.log_level)
     uvicorn.run(
-        "app.main:create_app",
+        "lstm_explorer.app.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -4,10 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.templating import Jinja2Templates
-
-from app.sessions import Session, SessionStore
-from app.sessions.clients import client_address
-from app.settings import Settings
+from lstm_explorer.app.sessions import Session, SessionStore
+from lstm_explorer.app.sessions.clients import client_address
+from lstm_explorer.app.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:

@@ -17,9 +17,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import NotFoundError
-from engine.errors import FieldError
-from engine.experiment import ExperimentConfig, ExperimentResult, RunResult, iter_experiment
+from lstm_explorer.app.errors import NotFoundError
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.experiment import (
+    ExperimentConfig,
+    ExperimentResult,
+    RunResult,
+    iter_experiment,
+)
 
 logger = logging.getLogger(__name__)
 

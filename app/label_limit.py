@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.limits import check_limit
-from app.settings import Settings
-from engine.errors import FieldError
+from lstm_explorer.app.limits import check_limit
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
 
 
 def check_class_labels(

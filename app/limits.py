@@ -3,9 +3,9 @@ limit (→ 422)."""
 
 from __future__ import annotations
 
-from app.memory_limit import check_session_memory
-from app.settings import Settings
-from engine.errors import FieldError, Loc
+from lstm_explorer.app.memory_limit import check_session_memory
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError, Loc
 
 # Where each of (D, H, O, T) comes from in a session config, for the error's loc.
 CONFIG_FIELDS: tuple[Loc, Loc, Loc, Loc] = (

@@ -13,15 +13,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-
-from app import __version__, pages
-from app.body_limit import BodySizeLimitMiddleware
-from app.errors import install_error_handlers
-from app.hardening import install_hardening
-from app.routes import api_router
-from app.security import install_security
-from app.sessions import StoreUnavailableError, make_store
-from app.settings import Settings
+from lstm_explorer.app import __version__, pages
+from lstm_explorer.app.body_limit import BodySizeLimitMiddleware
+from lstm_explorer.app.errors import install_error_handlers
+from lstm_explorer.app.hardening import install_hardening
+from lstm_explorer.app.routes import api_router
+from lstm_explorer.app.security import install_security
+from lstm_explorer.app.sessions import StoreUnavailableError, make_store
+from lstm_explorer.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ trace download in flight included, about 60. The estimate takes the LSTM's large
 
 from __future__ import annotations
 
-from app.settings import Settings
-from engine.errors import FieldError, Loc
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError, Loc
 
 FLOATS_PER_STEP_AND_UNIT = 64  # forward (z̄ … y), errors, scratch, trainer copy, slack
 FLOATS_PER_STEP_AND_IO = 6  # x, dx, v, y_hat, targets

@@ -3,9 +3,8 @@
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-
-from app import __version__
-from app.deps import TemplatesDep
+from lstm_explorer.app import __version__
+from lstm_explorer.app.deps import TemplatesDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,6 +8,11 @@
   policy of its own that allows just that inline script.
 - X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy,
   Cross-Origin-Resource-Policy, Permissions-Policy.
+- Framing: no page may show this one in a frame (X-Frame-Options: DENY, frame-ancestors
+  'none'), unless `frame_ancestors` lists origins (explore() lists the local Jupyter's): then
+  the page's policy names exactly those (frame-ancestors http://localhost:8888 …) and
+  X-Frame-Options, which cannot name an origin, is left out of those responses. /docs is never
+  framed.
 - A request that changes state (POST, PUT, PATCH, DELETE), or opens the WebSocket, from a page
   of another origin is refused (403 / close 4403) unless that origin is in `cors_origins`. A
   browser always sends Origin on these; clients that send none (curl, scripts) are not affected.
@@ -16,14 +21,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from lstm_explorer.app.asgi_json import send_json_error
+from lstm_explorer.app.settings import Settings
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.asgi_json import send_json_error
-from app.settings import Settings
 
 CLOSE_FORBIDDEN = 4403
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -55,24 +59,37 @@ DOCS_POLICY = (
     "base-uri 'none'",
     "frame-ancestors 'none'",
 )
+NO_FRAMING = (b"x-frame-options", b"DENY")
 STATIC_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
+    NO_FRAMING,
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 )
 
 
-def content_security_policy(path: str, host: str | None) -> str:
-    """The policy for a response to `path` requested with Host `host`."""
+def content_security_policy(
+    path: str, host: str | None, frame_ancestors: Sequence[str] = ()
+) -> str:
+    """The policy for a response to `path` requested with Host `host`; `frame_ancestors` are
+    the origins that may frame the page (checked by Settings: scheme://host[:port] each)."""
     if path.startswith(DOCS_PATHS):
         return "; ".join((*DOCS_POLICY, "connect-src 'self'"))
     connect = "connect-src 'self'"
     if host and _HOST.match(host):
         connect += f" ws://{host} wss://{host}"
-    return "; ".join((*PAGE_POLICY, connect))
+    policy: tuple[str, ...] = PAGE_POLICY
+    if frame_ancestors:
+        allowed = f"frame-ancestors {' '.join(frame_ancestors)}"
+        policy = tuple(allowed if d.startswith("frame-ancestors") else d for d in PAGE_POLICY)
+    return "; ".join((*policy, connect))
+
+
+def frameable(path: str, frame_ancestors: Sequence[str]) -> bool:
+    """Whether a response to `path` may be framed by the `frame_ancestors` origins."""
+    return bool(frame_ancestors) and not path.startswith(DOCS_PATHS)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -95,9 +112,12 @@ def origin_allowed(origin: str | None, host: str | None, allowed: Iterable[str])
 class SecurityHeadersMiddleware:
     """Pure ASGI: adds the headers to every HTTP response, refuses cross-site writes and streams."""
 
-    def __init__(self, app: ASGIApp, cors_origins: Iterable[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, cors_origins: Iterable[str] = (), frame_ancestors: Iterable[str] = ()
+    ) -> None:
         self.app = app
         self.cors_origins = frozenset(cors_origins)
+        self.frame_ancestors = tuple(frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -120,10 +140,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        extra = [
-            *STATIC_HEADERS,
-            (b"content-security-policy", content_security_policy(scope["path"], host).encode()),
-        ]
+        path = scope["path"]
+        policy = content_security_policy(path, host, self.frame_ancestors)
+        static = STATIC_HEADERS
+        if frameable(path, self.frame_ancestors):
+            static = tuple(h for h in STATIC_HEADERS if h != NO_FRAMING)
+        extra = [*static, (b"content-security-policy", policy.encode())]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -149,4 +171,8 @@ async def _forbidden(send: Send, origin: str) -> None:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the middleware outermost, so even a 413 from the body limit carries the headers."""
-    app.add_middleware(SecurityHeadersMiddleware, cors_origins=settings.cors_origins)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        cors_origins=settings.cors_origins,
+        frame_ancestors=settings.frame_ancestors,
+    )

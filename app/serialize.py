@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from lstm_explorer.engine.runner import BackwardFrame, ForwardFrame
 from starlette.responses import Response
-
-from engine.runner import BackwardFrame, ForwardFrame
 
 try:  # orjson is ~10x faster on frames (bench/results/stream.md); json is the fallback.
     import orjson
@@ -80,6 +79,7 @@ def forward_frame(frame: ForwardFrame) -> dict[str, Any]:
             "loss_t": nf.number(frame.loss_t),
             "saturation": frame.saturation,
             **({} if frame.layer is None else {"layer": frame.layer}),
+            **({} if frame.stack is None else {"stack": nf.arrays(frame.stack)}),
         }
     )
 
@@ -98,6 +98,8 @@ def backward_frame(frame: BackwardFrame, with_grads: bool = False) -> dict[str, 
     }
     if frame.layer is not None:  # a stacked model: the layer these errors are of
         out["layer"] = frame.layer
+    if frame.stack is not None:  # a stacked model: every layer's errors at t, for the overview
+        out["stack"] = nf.arrays(frame.stack)
     if with_grads and frame.grads is not None:
         out["grads"] = nf.arrays(frame.grads)
     return nf.mark(out)

@@ -1,14 +1,19 @@
 """All settings of the app, read from the environment (prefix LSTM_EXPLORER_)."""
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# In a source checkout (editable install) templates/ and static/ sit next to app/.
-# A regular install (the Docker image) points at them through the environment.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# templates/ and static/ sit next to app/: at the repository's root in a source tree, inside
+# the lstm_explorer package in an installed wheel (pyproject.toml maps both).
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# An origin a page may be framed by: http(s)://host[:port], the host a name, IPv4 or [IPv6].
+_ORIGIN = re.compile(
+    r"^https?://(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?$"
+)
 
 
 class Settings(BaseSettings):
@@ -63,7 +68,28 @@ class Settings(BaseSettings):
 
     # Empty means no CORS middleware at all: the page is served by this same origin.
     cors_origins: list[str] = []
+    # Origins whose pages may show this one in an <iframe> (a local Jupyter, for explore());
+    # empty: no page may frame it (X-Frame-Options: DENY, frame-ancestors 'none').
+    frame_ancestors: list[str] = []
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
-    static_dir: Path = REPO_ROOT / "static"
-    templates_dir: Path = REPO_ROOT / "templates"
+    static_dir: Path = PACKAGE_ROOT / "static"
+    templates_dir: Path = PACKAGE_ROOT / "templates"
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, origins: list[str]) -> list[str]:
+        return [frame_origin(o) for o in origins]
+
+
+def frame_origin(origin: str) -> str:
+    """`origin` as a frame-ancestors source (lower case), or ValueError saying what is wrong."""
+    value = origin.strip().lower()
+    m = _ORIGIN.match(value)
+    if m and (m["port"] is None or 1 <= int(m["port"]) <= 65535):
+        return value
+    raise ValueError(
+        f"{origin[:100]!r} is not an origin a page may be framed by: expected "
+        "scheme://host[:port] with scheme http or https, e.g. http://localhost:8888 "
+        "(no wildcard, no path, no trailing slash)"
+    )

@@ -19,20 +19,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+from lstm_explorer.app import serialize
+from lstm_explorer.app.errors import InvalidJSONError, NotFoundError, loads_strict
+from lstm_explorer.app.schemas.stream import COMMAND_ADAPTER, COMMAND_NAMES
+from lstm_explorer.app.schemas.training import MetricsFramePublic, update_metrics
+from lstm_explorer.app.sessions import Session, SessionStore, StoreUnavailableError
+from lstm_explorer.app.sessions.fitting import plan_for
+from lstm_explorer.app.sessions.session import train_config
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.training import Trainer
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
-
-from app import serialize
-from app.errors import InvalidJSONError, NotFoundError, loads_strict
-from app.schemas.stream import COMMAND_ADAPTER, COMMAND_NAMES
-from app.schemas.training import MetricsFramePublic, update_metrics
-from app.sessions import Session, SessionStore, StoreUnavailableError
-from app.sessions.fitting import plan_for
-from app.sessions.session import train_config
-from app.settings import Settings
-from engine.errors import FieldError
-from engine.training import Trainer
 
 logger = logging.getLogger(__name__)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from app import serialize
-from app.limits import check_sizes
-from app.schemas.trace import TraceRequest
-from app.sessions.factory import make_spec
-from app.settings import Settings
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.sequence import run_trace
+from lstm_explorer.app import serialize
+from lstm_explorer.app.limits import check_sizes
+from lstm_explorer.app.schemas.trace import TraceRequest
+from lstm_explorer.app.sessions.factory import make_spec
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
 
 # Which parameter gives (H, D) and which (O, H), per cell.
 _SIZE_KEYS = {"lstm": ("W_z", "V"), "rnn": ("U", "V")}

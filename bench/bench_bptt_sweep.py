@@ -21,12 +21,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from app import serialize
-from engine.readout import make_targets
-from engine.runner import Runner
-from engine.spec import ModelSpec, param_shapes
-from engine.variants import Variant
+from lstm_explorer.app import serialize
+from lstm_explorer.engine.readout import make_targets
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.variants import Variant
 
 D, O = 8, 8
 HIDDEN = (32, 128)
@@ -43,7 +42,7 @@ def make_runner(H: int, T: int) -> Runner:
     inputs = rng.standard_normal((T, D))
     targets = make_targets(rng.standard_normal((T, O)), "mse", T, O)
     try:  # the Problem of issue 10; the code before it took the arrays directly
-        from engine.problem import Problem
+        from lstm_explorer.engine.problem import Problem
     except ImportError:
         runner = Runner(spec, params, inputs, targets)
     else:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from engine.problem import Problem as EngineProblem
-from engine.readout import Targets, make_targets
-from engine.runner import Runner
-from engine.spec import ModelSpec, param_shapes
-from engine.variants import Variant
+from lstm_explorer.engine.problem import Problem as EngineProblem
+from lstm_explorer.engine.readout import Targets, make_targets
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.variants import Variant
 
 D, O = 32, 8
 HIDDEN = (8, 32, 128, 512)

@@ -20,11 +20,11 @@ import statistics
 import time
 from pathlib import Path
 
-from engine.batches import FitPlan, TaskSampler, targets_of
-from engine.init import init_params
-from engine.problem import Problem
-from engine.spec import ModelSpec
-from engine.training import TrainConfig, Trainer
+from lstm_explorer.engine.batches import FitPlan, TaskSampler, targets_of
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.training import TrainConfig, Trainer
 
 T = 50
 HIDDEN = (8, 32)

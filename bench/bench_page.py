@@ -25,6 +25,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # devtools/ is not installed
+
 from devtools.local_server import CHROMIUM_ARGS, uvicorn_process
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))

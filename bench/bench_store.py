@@ -25,11 +25,11 @@ from typing import Any
 
 import httpx
 import redis
+from lstm_explorer.app.schemas import SessionCreate
+from lstm_explorer.app.sessions import compact
+from lstm_explorer.app.sessions.factory import session_from_config
+from lstm_explorer.app.settings import Settings
 
-from app.schemas import SessionCreate
-from app.sessions import compact
-from app.sessions.factory import session_from_config
-from app.settings import Settings
 from bench.load_target import serve
 from devtools.local_redis import local_redis
 

@@ -22,15 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from app import serialize
-from app.main import create_app
-from app.schemas import SessionPublic
-from app.schemas.experiment import ExperimentPublic
-from app.schemas.frames import BackwardFramePublic, ForwardFramePublic
-from app.schemas.training import update_metrics
-from app.settings import Settings
-from engine.training import UpdateMetrics
+from lstm_explorer.app import serialize
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.schemas import SessionPublic
+from lstm_explorer.app.schemas.experiment import ExperimentPublic
+from lstm_explorer.app.schemas.frames import BackwardFramePublic, ForwardFramePublic
+from lstm_explorer.app.schemas.training import update_metrics
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.training import UpdateMetrics
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 API = "/api/v1"

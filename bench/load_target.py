@@ -71,7 +71,7 @@ def _children(pid: int) -> list[int]:
 
 @contextmanager
 def serve(env: dict[str, str], workers: int, log: IO[bytes] | None = None) -> Iterator[Target]:
-    """`python -m app serve --port P --workers N` with `env`, its own process group.
+    """`python -m lstm_explorer serve --port P --workers N` with `env`, its own process group.
 
     Every configuration goes through the CLI on a port it binds itself, so that they compare:
     uvicorn given a socket by `--fd` takes it for a Unix socket and leaves Nagle's algorithm on,
@@ -79,7 +79,16 @@ def serve(env: dict[str, str], workers: int, log: IO[bytes] | None = None) -> It
     """
     port = free_port()
     child = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_EXPLORER_")}
-    argv = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(workers)]
+    argv = [
+        sys.executable,
+        "-m",
+        "lstm_explorer",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     process = subprocess.Popen(
         orphan_guarded(argv),
         cwd=PACKAGE_PARENT,

@@ -85,6 +85,12 @@ def listening_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # uvicorn wraps an --fd socket as AF_UNIX (socket.fromfd(fd, AF_UNIX, ...)), so neither
+        # asyncio nor uvloop sets TCP_NODELAY on the connections it accepts: Nagle's algorithm
+        # then holds each response's last segment until the client's delayed ACK, about 40 ms
+        # per request on a kept-alive connection. Linux copies TCP_NODELAY from the listening
+        # socket to every socket accept() returns, so setting it here is enough.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((HOST, port))
         sock.listen(128)
         sock.set_inheritable(True)
@@ -141,7 +147,7 @@ def uvicorn_server(
         "-m",
         "uvicorn",
         "--factory",
-        "app.main:create_app",
+        "lstm_explorer.app.main:create_app",
         "--fd",
         str(sock.fileno()),
         "--log-level",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from engine.cell import CellComputation
+    from lstm_explorer.engine.cell import CellComputation
 
 SATURATION_MARGIN = (
     0.05  # a σ unit within 0.05 of 0 or 1 (tanh within 0.05 of ±1) passes little gradient

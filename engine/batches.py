@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from engine import datasets
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.readout import Targets, make_targets
-from engine.reber import allowed_mask
-from engine.runner import Runner
-from engine.spec import ModelSpec
-from engine.task_data import TaskData
-from engine.tasks import TASKS, generate, resolve_options
+from lstm_explorer.engine import datasets
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets, make_targets
+from lstm_explorer.engine.reber import allowed_mask
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.task_data import TaskData
+from lstm_explorer.engine.tasks import TASKS, generate, resolve_options
 
 TRAIN, HELDOUT = 1, 2  # first words of the random streams after the seed
 N_HELDOUT = 8
@@ -42,7 +41,7 @@ MAX_BATCH_SIZE = 64
 FITS = ("task", "sequence")
 
 if TYPE_CHECKING:  # engine.training imports this module
-    from engine.training import Trainer
+    from lstm_explorer.engine.training import Trainer
 
 Batch = Sequence[tuple[np.ndarray, Targets]]
 

@@ -15,13 +15,12 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-
-from engine.analysis import connectivity
-from engine.errors import FieldError
+from lstm_explorer.engine.analysis import connectivity
+from lstm_explorer.engine.errors import FieldError
 
 if TYPE_CHECKING:
-    from engine.problem import Problem
-    from engine.spec import ModelSpec
+    from lstm_explorer.engine.problem import Problem
+    from lstm_explorer.engine.spec import ModelSpec
 
 Arrays = dict[str, np.ndarray]
 # What a batched backward step carries from step t to step t−1 (the LSTM: dpre and dc; the RNN: da).

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.task_data import TaskData, one_hot
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.task_data import TaskData, one_hot
 
 DATA_DIR = Path(__file__).parent / "data"
 TEXT_PATH = DATA_DIR / "chars" / "devils_dictionary.txt"

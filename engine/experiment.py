@@ -14,15 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from engine.batches import MAX_BATCH_SIZE, TaskSampler, heldout_scores, targets_of
-from engine.errors import FieldError
-from engine.init import init_params
-from engine.problem import Problem
-from engine.spec import ModelSpec, param_shapes
-from engine.tasks import TaskData, resolve_options
-from engine.training import TrainConfig, Trainer
-from engine.variants import Variant
+from lstm_explorer.engine.batches import MAX_BATCH_SIZE, TaskSampler, heldout_scores, targets_of
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.tasks import TaskData, resolve_options
+from lstm_explorer.engine.training import TrainConfig, Trainer
+from lstm_explorer.engine.variants import Variant
 
 EXPERIMENT_VARIANTS = ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR")
 GREFF_FINDING = (

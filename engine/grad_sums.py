@@ -3,6 +3,8 @@
 The sum for step t is Σ over s = t … T−1 of step s's contribution, folded in one step at a time,
 T−1 first: the same additions in the same order however BPTT reached t (stepping, seeking, or
 frames built after a whole run), so the numbers of a frame do not depend on the path to it.
+A replayed sweep (BPTT run again over steps already folded) repeats those additions on a second
+running sum, so it costs one step per frame too and shows the very numbers of the first sweep.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from engine.cell import Arrays, CellComputation
-from engine.clipping import global_norm
+from lstm_explorer.engine.cell import Arrays, CellComputation
+from lstm_explorer.engine.clipping import global_norm
 
 
 class GradientSums:
@@ -34,6 +35,10 @@ class GradientSums:
             self.sums[key] = self.flat[offset : offset + size].reshape(shape)
             offset += size
         self.norms = np.full(comp.T, np.nan)
+        # The sum last built for a step already passed (t > lo), and that step: a replay that
+        # steps back from it adds one step instead of taking a window of the trace.
+        self.replay: Arrays | None = None
+        self.replay_t = -1
 
     def reach(self, t: int) -> None:
         """Fold in steps lo−1 down to t (their backward steps must be computed)."""
@@ -60,9 +65,31 @@ class GradientSums:
             self.reach(t)
             fused = {k: a.copy() for k, a in self.sums.items()}
         else:
-            window = self.comp.window_grads(self.lo, t)
-            fused = {k: self.sums[k] - window[k] for k in self.sums}
+            fused = {k: a.copy() for k, a in self._replayed(t).items()}
         return {k: np.ascontiguousarray(a) for k, a in self.comp.named_grads(fused).items()}
+
+    def _replayed(self, t: int) -> Arrays:
+        """Σ_{s ≥ t} for lo < t < T, kept as `replay` for the next call.
+
+        Stepping back from the step built last (t + 1) adds step t's contribution, as the first
+        sweep did: a replayed sweep costs one step per frame, and one started at T−1 repeats the
+        first sweep's additions exactly. Any other step is the running sum minus the window
+        lo … t−1 (equal to float precision; a sweep continued from there stays so)."""
+        comp, replay = self.comp, self.replay
+        if replay is not None and self.replay_t == t:
+            return replay
+        if replay is not None and self.replay_t == t + 1:
+            for key, part in comp.window_grads(t, t + 1).items():
+                replay[key] += part
+        elif t == comp.T - 1:  # the first fold: zeros plus the last step
+            replay = {k: np.zeros_like(a) for k, a in self.sums.items()}
+            for key, part in comp.window_grads(t, t + 1).items():
+                replay[key] += part
+        else:
+            window = comp.window_grads(self.lo, t)
+            replay = {k: self.sums[k] - window[k] for k in self.sums}
+        self.replay, self.replay_t = replay, t
+        return replay
 
 
 def _norm(flat: np.ndarray, arrays: Arrays) -> float:

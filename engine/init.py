@@ -6,10 +6,9 @@ import math
 import zlib
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.spec import ModelSpec, param_shapes, split_layer_key
-from engine.variants import FGR_KEYS
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.spec import ModelSpec, param_shapes, split_layer_key
+from lstm_explorer.engine.variants import FGR_KEYS
 
 SCHEMES = ("xavier", "uniform")
 RECURRENT_SCHEMES = ("orthogonal", "xavier", "uniform")

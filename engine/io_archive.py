@@ -12,7 +12,7 @@ import struct
 import zipfile
 import zlib
 
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 # What a damaged archive can raise from zipfile, zlib, bz2 or lzma besides ValueError.
 ZIP_ERRORS = (

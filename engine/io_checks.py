@@ -7,9 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.variants import FGR_KEYS
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.variants import FGR_KEYS
 
 # Called with (name, declared shape) before an array is read, so nothing too big is allocated.
 ShapeCheck = Callable[[str, tuple[int, ...]], None]

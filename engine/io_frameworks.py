@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.io_checks import DEFAULT_LIMITS, Limits, check_name, float_array
-from engine.spec import ModelSpec, check_params, layer_key
-from engine.variants import Variant
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_checks import DEFAULT_LIMITS, Limits, check_name, float_array
+from lstm_explorer.engine.spec import ModelSpec, check_params, layer_key
+from lstm_explorer.engine.variants import Variant
 
 TORCH_ORDER = ("i", "f", "z", "o")  # PyTorch rows and Keras columns, in our names
 _TORCH_KEY = re.compile(r"(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?")

@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.io_checks import DEFAULT_LIMITS, Limits
-from engine.io_layers import ModelFile
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_checks import DEFAULT_LIMITS, Limits
+from lstm_explorer.engine.io_layers import ModelFile
 
 TIMEOUT_S = 30.0
 # Address space of the child: NumPy and h5py take ~0.3 GiB; the arrays at most the limits.
@@ -68,7 +67,7 @@ def main() -> None:
     """The child: a header line (format, limits), then the file, on stdin; the result on stdout."""
     import resource
 
-    from engine.io_keras_file import read_h5_file, read_keras_file
+    from lstm_explorer.engine.io_keras_file import read_h5_file, read_keras_file
 
     header_line, _, data = sys.stdin.buffer.read().partition(b"\n")
     header = json.loads(header_line)

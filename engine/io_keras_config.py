@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import FieldError
-from engine.io_layers import MAX_LAYERS
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_layers import MAX_LAYERS
 
 MAX_CONFIG_BYTES = 1 << 20
 RECURRENT = {"LSTM": "lstm", "SimpleRNN": "rnn"}

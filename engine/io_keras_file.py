@@ -17,12 +17,16 @@ from typing import Any
 
 import h5py
 import numpy as np
-
-from engine.errors import FieldError
-from engine.io_archive import open_zip, read_member
-from engine.io_checks import DEFAULT_LIMITS, Limits
-from engine.io_keras_config import MAX_CONFIG_BYTES, KerasLayer, KerasModel, parse_config
-from engine.io_layers import ModelFile, keras_dense, keras_layer
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_archive import open_zip, read_member
+from lstm_explorer.engine.io_checks import DEFAULT_LIMITS, Limits
+from lstm_explorer.engine.io_keras_config import (
+    MAX_CONFIG_BYTES,
+    KerasLayer,
+    KerasModel,
+    parse_config,
+)
+from lstm_explorer.engine.io_layers import ModelFile, keras_dense, keras_layer
 
 # What libhdf5 raises, through h5py, on a damaged file.
 _H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError, OverflowError)

@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
-from engine.errors import FieldError, Loc
-from engine.io_checks import DEFAULT_LIMITS, Limits, check_name
-from engine.io_frameworks import TORCH_ORDER, Imported
-from engine.spec import ModelSpec, layer_key
-from engine.variants import Variant
+from lstm_explorer.engine.errors import FieldError, Loc
+from lstm_explorer.engine.io_checks import DEFAULT_LIMITS, Limits, check_name
+from lstm_explorer.engine.io_frameworks import TORCH_ORDER, Imported
+from lstm_explorer.engine.spec import ModelSpec, layer_key
+from lstm_explorer.engine.variants import Variant
 
 # Until the engine's num_layers has its own setting, a file may hold at most this many layers.
 MAX_LAYERS = 16

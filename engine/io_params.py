@@ -17,10 +17,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import safetensors.numpy
-from safetensors import SafetensorError
-
-from engine.errors import FieldError
-from engine.io_checks import (
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_checks import (
     DEFAULT_LIMITS,
     Limits,
     ShapeCheck,
@@ -30,7 +28,14 @@ from engine.io_checks import (
     notation_check,
     notation_params,
 )
-from engine.io_frameworks import Imported, from_keras, from_pytorch, to_keras, to_pytorch
+from lstm_explorer.engine.io_frameworks import (
+    Imported,
+    from_keras,
+    from_pytorch,
+    to_keras,
+    to_pytorch,
+)
+from safetensors import SafetensorError
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.io_archive import open_zip, read_member
-from engine.io_checks import DEFAULT_LIMITS, Limits, generic_check
-from engine.io_layers import ModelFile, from_torch_state_dict
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_archive import open_zip, read_member
+from lstm_explorer.engine.io_checks import DEFAULT_LIMITS, Limits, generic_check
+from lstm_explorer.engine.io_layers import ModelFile, from_torch_state_dict
 
 # A state_dict's pickle is ~100 bytes per tensor; anything near this is not one.
 MAX_PICKLE_BYTES = 1 << 20

@@ -8,9 +8,8 @@ import zipfile
 from collections.abc import Mapping
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.runner import Runner
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.runner import Runner
 
 
 def trace_arrays(runner: Runner) -> dict[str, np.ndarray]:

@@ -12,19 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-
-from engine import lstm_frames
-from engine.activations import tanh_grad_from_output
-from engine.analysis import saturation
-from engine.array_ops import shifted, sigmoid_into, transpose_copy
-from engine.cell import Arrays, Carry, CellComputation
-from engine.readout import predict, readout_error, step_loss
-from engine.spec import ModelSpec
-from engine.truncation import truncation_cuts
-from engine.variants import FGR_GATES
+from lstm_explorer.engine import lstm_frames
+from lstm_explorer.engine.activations import tanh_grad_from_output
+from lstm_explorer.engine.analysis import saturation
+from lstm_explorer.engine.array_ops import shifted, sigmoid_into, transpose_copy
+from lstm_explorer.engine.cell import Arrays, Carry, CellComputation
+from lstm_explorer.engine.readout import predict, readout_error, step_loss
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.truncation import truncation_cuts
+from lstm_explorer.engine.variants import FGR_GATES
 
 if TYPE_CHECKING:
-    from engine.problem import Problem
+    from lstm_explorer.engine.problem import Problem
 
 FORWARD_KEYS = ("z_bar", "z", "i_bar", "i", "f_bar", "f", "c", "o_bar", "o", "y", "v", "y_hat")
 BACKWARD_KEYS = ("dv", "dy", "do_bar", "dc", "df_bar", "di_bar", "dz_bar", "dx")

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from engine.variants import FGR_GATES
+from lstm_explorer.engine.variants import FGR_GATES
 
 if TYPE_CHECKING:
-    from engine.lstm import LSTMComputation
+    from lstm_explorer.engine.lstm import LSTMComputation
 
 Arrays = dict[str, np.ndarray]
 

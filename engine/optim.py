@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 
 class SGD:

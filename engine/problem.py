@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-
-from engine.cell import CellComputation
-from engine.errors import FieldError
-from engine.lstm import LSTMComputation
-from engine.readout import Targets, make_targets
-from engine.rnn import RNNComputation
-from engine.spec import ModelSpec, check_params, split_layer_key, state_shapes
+from lstm_explorer.engine.cell import CellComputation
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.lstm import LSTMComputation
+from lstm_explorer.engine.readout import Targets, make_targets
+from lstm_explorer.engine.rnn import RNNComputation
+from lstm_explorer.engine.spec import ModelSpec, check_params, split_layer_key, state_shapes
 
 COMPUTATIONS: dict[str, type[CellComputation]] = {
     "lstm": LSTMComputation,
@@ -25,7 +24,7 @@ COMPUTATIONS: dict[str, type[CellComputation]] = {
 def cell_class(spec: ModelSpec) -> type[CellComputation]:
     """The computation class of the spec's cell (a stack of them when num_layers > 1)."""
     if spec.num_layers > 1:
-        from engine.stacked import StackedComputation
+        from lstm_explorer.engine.stacked import StackedComputation
 
         return StackedComputation
     return COMPUTATIONS[spec.cell]

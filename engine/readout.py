@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.activations import softmax
-from engine.errors import FieldError
+from lstm_explorer.engine.activations import softmax
+from lstm_explorer.engine.errors import FieldError
 
 
 @dataclass(frozen=True)

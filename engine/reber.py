@@ -23,8 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from engine.task_data import TaskData, one_hot
+from lstm_explorer.engine.task_data import TaskData, one_hot
 
 # One-hot order of the seven symbols (the vocabulary shown on the page).
 SYMBOLS = ("B", "T", "P", "S", "X", "V", "E")

@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-
-from engine.activations import tanh_grad_from_output
-from engine.analysis import saturation
-from engine.array_ops import shifted, transpose_copy
-from engine.cell import Arrays, Carry, CellComputation
-from engine.readout import predict, readout_error, step_loss
-from engine.spec import ModelSpec
-from engine.truncation import truncation_cuts
+from lstm_explorer.engine.activations import tanh_grad_from_output
+from lstm_explorer.engine.analysis import saturation
+from lstm_explorer.engine.array_ops import shifted, transpose_copy
+from lstm_explorer.engine.cell import Arrays, Carry, CellComputation
+from lstm_explorer.engine.readout import predict, readout_error, step_loss
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.truncation import truncation_cuts
 
 if TYPE_CHECKING:
-    from engine.problem import Problem
+    from lstm_explorer.engine.problem import Problem
 
 FORWARD_KEYS = ("x", "a", "h", "o", "y_hat")
 BACKWARD_KEYS = ("do", "dh", "da", "dx")

@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.analysis import row_norms
-from engine.cell import CellComputation
-from engine.errors import FieldError
-from engine.grad_sums import GradientSums
-from engine.problem import Problem
-from engine.readout import Targets
-from engine.spec import ModelSpec
+from lstm_explorer.engine.analysis import row_norms
+from lstm_explorer.engine.cell import CellComputation
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.grad_sums import GradientSums
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets
+from lstm_explorer.engine.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class ForwardFrame:
     loss_t: float | None
     saturation: float
     layer: int | None = None  # the layer shown, in a stacked model (None: the only layer)
+    stack: dict[str, np.ndarray] | None = None  # a stacked model: key → (L, H), every layer at t
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class BackwardFrame:
     grad_norm: float  # ‖Σ_{s ≥ t} grads(s)‖: the gradients accumulated from T−1 down to t
     grads: dict[str, np.ndarray] | None  # those gradients, when asked for
     layer: int | None = None  # the layer whose errors these are, in a stacked model
+    stack: dict[str, np.ndarray] | None = None  # a stacked model: key → (L, H), every layer at t
 
 
 class Runner:
@@ -211,6 +212,7 @@ class Runner:
             loss_t=float(comp.loss[t]) if has_target else None,
             saturation=comp.saturation(t, **kw),
             layer=shown,
+            stack=comp.stack_values(t) if kw else None,  # type: ignore[attr-defined]
         )
 
     def backward_frame(
@@ -234,6 +236,7 @@ class Runner:
             grad_norm=self.sums.norm(t),
             grads=self.sums.grads(t) if include_grads else None,
             layer=shown,
+            stack=comp.stack_deltas(t) if kw else None,  # type: ignore[attr-defined]
         )
 
     # ----------------------------------------------------------------- results

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.problem import Problem
-from engine.runner import Runner
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import Runner
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.variants import FGR_KEYS, VANILLA, Variant
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.variants import FGR_KEYS, VANILLA, Variant
 
 CELLS = ("lstm", "rnn")
 LOSSES = ("mse", "cross_entropy")

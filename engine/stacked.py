@@ -17,25 +17,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-
-from engine.cell import Arrays, Carry, CellComputation
-from engine.errors import FieldError
-from engine.readout import no_targets
-from engine.spec import READOUT_PARAMS, ModelSpec, layer_key, split_layer_key
+from lstm_explorer.engine.cell import Arrays, Carry, CellComputation
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.readout import no_targets
+from lstm_explorer.engine.spec import READOUT_PARAMS, ModelSpec, layer_key, split_layer_key
 
 if TYPE_CHECKING:
-    from engine.problem import Problem
+    from lstm_explorer.engine.problem import Problem
 
 # The readout's own keys: forward, backward, and what a layer below the top calls its dy_readout.
 READOUT_FORWARD = {"lstm": ("v", "y_hat"), "rnn": ("o", "y_hat")}
 READOUT_BACKWARD = {"lstm": ("dv",), "rnn": ("do",)}
 FROM_ABOVE = {"lstm": ("dy_readout", "dy_from_above"), "rnn": ("dh_readout", "dh_from_above")}
+# The quantities a frame of a stack carries for every layer at once (`stack`: the page's overview).
+STACK_FORWARD = {"lstm": ("c", "y", "z", "i", "f", "o"), "rnn": ("h", "a")}
+STACK_BACKWARD = {
+    "lstm": ("dc", "dy", "dz_bar", "di_bar", "df_bar", "do_bar"),
+    "rnn": ("dh", "da"),
+}
 
 
 def layer_problems(problem: Problem) -> list[Problem]:
     """One one-layer Problem per layer (its parameters with bare keys; only the top one reads out
     into the targets). Inputs of layer l ≥ 1 are placeholders: the stack points them at layer l − 1."""
-    from engine.problem import Problem
+    from lstm_explorer.engine.problem import Problem
 
     spec, params = problem.spec, problem.params
     L, H, O, dt = spec.num_layers, spec.hidden_size, spec.output_size, spec.np_dtype
@@ -68,7 +73,7 @@ class StackedComputation(CellComputation):
     cell: ClassVar[str] = "stacked"
 
     def __init__(self, problem: Problem) -> None:
-        from engine.problem import COMPUTATIONS
+        from lstm_explorer.engine.problem import COMPUTATIONS
 
         self.problem = problem
         spec = problem.spec
@@ -146,6 +151,18 @@ class StackedComputation(CellComputation):
             readout, above = FROM_ABOVE[self.cell_name]
             out[above] = out.pop(readout)
         return out
+
+    def stack_values(self, t: int) -> Arrays:
+        """Every layer's c, y, z, i, f, o (RNN: h, a) at step t: key → (L, H), layer 0 first."""
+        rows = [_step_row(comp, "forward", t) for comp in self.layers]
+        return {k: np.stack([r[k] for r in rows]) for k in STACK_FORWARD[self.cell_name]}
+
+    def stack_deltas(self, t: int) -> Arrays:
+        """Every layer's dc, dy, d*_bar (RNN: dh, da) at step t: key → (L, H). A gate the variant
+        lacks has no error of its own and no key."""
+        rows = [_step_row(comp, "backward", t) for comp in self.layers]
+        keys = [k for k in STACK_BACKWARD[self.cell_name] if k in rows[0]]
+        return {k: np.stack([r[k] for r in rows]) for k in keys}
 
     def saturation(self, t: int, layer: int | None = None) -> float:
         return self.layer(layer).saturation(t)
@@ -227,13 +244,25 @@ def _from_above(comp: CellComputation) -> np.ndarray:
     return arr
 
 
+def _step_row(comp: CellComputation, direction: str, t: int) -> Arrays:
+    """Row t of the per-step arrays of one layer's computation (views, nothing recomputed)."""
+    keys = STACK_FORWARD if direction == "forward" else STACK_BACKWARD
+    if (
+        comp.cell == "lstm" and direction == "forward"
+    ):  # gates: a removed one is 1, CIFG's f = 1 − i
+        out = {g: comp.gate(g, t) for g in ("z", "i", "f", "o")}  # type: ignore[attr-defined]
+        return {**out, "c": comp.c[t], "y": comp.y[t]}  # type: ignore[attr-defined]
+    arrays = comp.forward_arrays() if direction == "forward" else comp.backward_arrays()
+    return {k: arrays[k][t] for k in keys[comp.cell] if k in arrays}
+
+
 def _fused_readout(cell: str) -> tuple[str, str]:
     """The readout's keys in a cell's window_grads."""
     return ("V", "b_V") if cell == "lstm" else ("dV", "dc")
 
 
 def _stacked_keys(spec: ModelSpec, direction: str) -> tuple[str, ...]:
-    from engine.problem import COMPUTATIONS
+    from lstm_explorer.engine.problem import COMPUTATIONS
 
     base = COMPUTATIONS[spec.cell]
     readout = (READOUT_FORWARD if direction == "forward" else READOUT_BACKWARD)[spec.cell]

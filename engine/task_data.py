@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 TASK_TYPES = ("many_to_many", "many_to_one", "one_to_many")
 TASK_LOSSES = ("mse", "cross_entropy")

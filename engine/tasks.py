@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from engine import datasets, reber
-from engine.errors import FieldError
-from engine.task_data import TaskData, one_hot, only_last
-from engine.user_data import parse_csv, user_sequence
+from lstm_explorer.engine import datasets, reber
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.task_data import TaskData, one_hot, only_last
+from lstm_explorer.engine.user_data import parse_csv, user_sequence
 
 __all__ = [
     "TASKS",

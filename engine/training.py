@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.batches import Batch, batch_loss_and_grads
-from engine.clipping import clip_by_global_norm, clip_by_value, global_norm
-from engine.errors import FieldError
-from engine.optim import SGD, Adam
-from engine.problem import Problem
-from engine.readout import Targets
+from lstm_explorer.engine.batches import Batch, batch_loss_and_grads
+from lstm_explorer.engine.clipping import clip_by_global_norm, clip_by_value, global_norm
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.optim import SGD, Adam
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets
 
 OPTIMIZERS = ("sgd", "adam")
 CLIP_KINDS = ("norm", "value")

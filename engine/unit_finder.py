@@ -25,8 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 POLARITIES = ("high", "low", "magnitude")
 RANGE_FLOOR = 1e-9  # below this a unit is constant over the steps considered: no evidence

@@ -8,9 +8,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.task_data import TASK_LOSSES, TaskData
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.task_data import TASK_LOSSES, TaskData
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 256

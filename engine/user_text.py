@@ -7,10 +7,9 @@ input t is character t, its label character t + 1, so a text of n characters is 
 from __future__ import annotations
 
 import numpy as np
-
-from engine.datasets import symbol_name
-from engine.errors import FieldError
-from engine.task_data import TaskData, one_hot
+from lstm_explorer.engine.datasets import symbol_name
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.task_data import TaskData, one_hot
 
 DESCRIPTION = "Predict the next character of your text."
 # Whitespace made visible in names (the chars task's space and newline, plus the tab).

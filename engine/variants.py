@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from engine.errors import FieldError
+from lstm_explorer.engine.errors import FieldError
 
 # One line each, shown by the API presets and the page's variant picker.
 VARIANT_DESCRIPTIONS: dict[str, str] = {

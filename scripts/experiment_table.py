@@ -16,8 +16,7 @@ import time
 from functools import cache
 
 import numpy as np
-
-from engine.experiment import EXPERIMENT_VARIANTS, ExperimentConfig, run_experiment
+from lstm_explorer.engine.experiment import EXPERIMENT_VARIANTS, ExperimentConfig, run_experiment
 
 
 @cache

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from app.schemas.session import SequenceIn, SessionCreate  # noqa: E402
-from app.sessions.factory import describe, session_from_config  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from engine.spec import param_shapes  # noqa: E402
+from lstm_explorer.app.schemas.session import SequenceIn, SessionCreate  # noqa: E402
+from lstm_explorer.app.sessions.factory import describe, session_from_config  # noqa: E402
+from lstm_explorer.app.settings import Settings  # noqa: E402
+from lstm_explorer.engine.spec import param_shapes  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "diagram_frames.json"
 D, H, O, T = 2, 3, 2, 4

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
-from app.main import create_app
-from app.settings import Settings
 from tests.dockerfile import replay_copies, single
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +46,10 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def image_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    """(workdir, files): the image's WORKDIR as its COPYs fill it, .dockerignore applied."""
+    """(workdir, files): the WORKDIR of the image's build stage (the first) as its COPYs fill
+    it from the build context, .dockerignore applied: the tree the image's wheel is built from."""
     dockerfile = REPO_ROOT / "Dockerfile"
-    workdir = tmp_path_factory.mktemp("image") / Path(single(dockerfile, "WORKDIR")).name
+    workdir = tmp_path_factory.mktemp("image") / Path(single(dockerfile, "WORKDIR", 0)).name
     workdir.mkdir()
     return workdir, replay_copies(REPO_ROOT, dockerfile, workdir)
 

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(KEYWORD, arguments) per instruction, continuation lines joined, comments dropped."""
+def instructions(dockerfile: Path, stage: int | None = None) -> list[tuple[str, str]]:
+    """(KEYWORD, arguments) per instruction, continuation lines joined, comments dropped: of
+    the whole file, or of build stage `stage` only (0 the first FROM, -1 the image's own)."""
     result: list[tuple[str, str]] = []
     pending = ""
     for raw in dockerfile.read_text().splitlines():
@@ -15,18 +16,22 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
         if not line or line.startswith("#"):
             continue
         if line.endswith("\\"):
-            pending += line[:-1] + " "
+            pending += line[:-1].rstrip() + " "
             continue
         keyword, _, rest = (pending + line).partition(" ")
         result.append((keyword.upper(), rest.strip()))
         pending = ""
-    return result
+    if stage is None:
+        return result
+    starts = [i for i, (keyword, _) in enumerate(result) if keyword == "FROM"]
+    ends = [*starts[1:], len(result)]
+    return result[starts[stage] : ends[stage]]
 
 
-def env_vars(dockerfile: Path) -> dict[str, str]:
-    """Every ENV key=value the image sets."""
+def env_vars(dockerfile: Path, stage: int = -1) -> dict[str, str]:
+    """Every ENV key=value of a build stage (by default the image's own, the last)."""
     found: dict[str, str] = {}
-    for keyword, rest in instructions(dockerfile):
+    for keyword, rest in instructions(dockerfile, stage):
         if keyword == "ENV":
             for token in shlex.split(rest):
                 key, _, value = token.partition("=")
@@ -34,9 +39,9 @@ def env_vars(dockerfile: Path) -> dict[str, str]:
     return found
 
 
-def single(dockerfile: Path, keyword: str) -> str:
-    """The arguments of the one instruction `keyword` (WORKDIR, CMD, ...)."""
-    found = [rest for key, rest in instructions(dockerfile) if key == keyword]
+def single(dockerfile: Path, keyword: str, stage: int = -1) -> str:
+    """The arguments of the one instruction `keyword` (WORKDIR, CMD, ...) of a build stage."""
+    found = [rest for key, rest in instructions(dockerfile, stage) if key == keyword]
     assert len(found) == 1, f"expected one {keyword} in {dockerfile}, found {len(found)}"
     return found[0]
 
@@ -81,13 +86,14 @@ def is_ignored(patterns: list[str], relative: str) -> bool:
     return ignored
 
 
-def replay_copies(context: Path, dockerfile: Path, workdir: Path) -> list[Path]:
-    """Do what the Dockerfile's COPY instructions do, into `workdir` (its WORKDIR): files the
-    .dockerignore leaves out of the build context are not copied. Returns the files copied."""
+def replay_copies(context: Path, dockerfile: Path, workdir: Path, stage: int = 0) -> list[Path]:
+    """Do what the COPY instructions of build stage `stage` do from the build context, into
+    `workdir` (its WORKDIR): files the .dockerignore leaves out of the context are not copied.
+    Returns the files copied."""
     patterns = dockerignore_patterns(context)
     copied: list[Path] = []
-    for keyword, rest in instructions(dockerfile):
-        if keyword != "COPY":
+    for keyword, rest in instructions(dockerfile, stage):
+        if keyword != "COPY" or rest.startswith("--from="):
             continue
         *sources, destination = rest.split()
         for source in sources:

@@ -16,10 +16,9 @@ quote (0 before the first quote).
 from __future__ import annotations
 
 import numpy as np
-
-from engine.init import init_params
-from engine.spec import ModelSpec
-from engine.variants import Variant
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.variants import Variant
 
 PLANTED = 0
 QUOTED_TEXT = (

@@ -1,8 +1,7 @@
 """All REST routes under /api/v1. Add a module here and include its router below."""
 
 from fastapi import APIRouter, Depends
-
-from app.routes import (
+from lstm_explorer.app.routes import (
     connectivity,
     experiments,
     export,
@@ -15,7 +14,7 @@ from app.routes import (
     training,
     uploads,
 )
-from app.routes.common import known_query_only
+from lstm_explorer.app.routes.common import known_query_only
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_only)])
 api_router.include_router(health.router)

@@ -3,9 +3,8 @@
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
+from lstm_explorer.app.errors import ErrorPublic, StrictJSONRoute
 from starlette.requests import HTTPConnection
-
-from app.errors import ErrorPublic, StrictJSONRoute
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "unknown, deleted or expired session"}

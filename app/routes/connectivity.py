@@ -4,19 +4,18 @@ and the units that are on inside a selected span (app/sessions/sequence_view.py)
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
-
-from app.deps import SessionDep
-from app.errors import fields_in
-from app.routes.common import NOT_FOUND, StrictJSONRoute
-from app.schemas.connectivity import (
+from lstm_explorer.app.deps import SessionDep
+from lstm_explorer.app.errors import fields_in
+from lstm_explorer.app.routes.common import NOT_FOUND, StrictJSONRoute
+from lstm_explorer.app.schemas.connectivity import (
     ConnectivityPublic,
     SequencePublic,
     UnitRankPublic,
     UnitRankRequest,
 )
-from app.serialize import JSONBytesResponse
-from app.sessions.sequence_view import output_connectivity, ranked_units, sequence_of
+from lstm_explorer.app.serialize import JSONBytesResponse
+from lstm_explorer.app.sessions.sequence_view import output_connectivity, ranked_units, sequence_of
+from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["sequence"], route_class=StrictJSONRoute)
 

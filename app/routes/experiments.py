@@ -4,18 +4,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-
-from app.deps import SettingsDep
-from app.errors import ErrorPublic
-from app.experiment_jobs import (
+from lstm_explorer.app.deps import SettingsDep
+from lstm_explorer.app.errors import ErrorPublic
+from lstm_explorer.app.experiment_jobs import (
     MAX_RUNNING,
     ExperimentJob,
     ExperimentJobs,
     TooManyExperimentsError,
 )
-from app.limits import check_limit
-from app.routes.common import StrictJSONRoute
-from app.schemas.experiment import (
+from lstm_explorer.app.limits import check_limit
+from lstm_explorer.app.routes.common import StrictJSONRoute
+from lstm_explorer.app.schemas.experiment import (
     MAX_BATCH_SIZE,
     MAX_HIDDEN_SIZE,
     MAX_LENGTH,
@@ -29,11 +28,11 @@ from app.schemas.experiment import (
     ExperimentDefaultsPublic,
     ExperimentPublic,
 )
-from app.serialize import JSONBytesResponse
-from app.sessions.factory import task_from_name
-from app.settings import Settings
-from engine.errors import FieldError
-from engine.experiment import GREFF_FINDING, ExperimentConfig
+from lstm_explorer.app.serialize import JSONBytesResponse
+from lstm_explorer.app.sessions.factory import task_from_name
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.experiment import GREFF_FINDING, ExperimentConfig
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=StrictJSONRoute)
 

@@ -3,16 +3,15 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from lstm_explorer.app import serialize
+from lstm_explorer.app.deps import SessionDep
+from lstm_explorer.app.errors import fields_in
+from lstm_explorer.app.routes.common import NOT_FOUND
+from lstm_explorer.app.sessions import Session, snapshot
+from lstm_explorer.engine import io_trace
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_params import dump_params, to_pytorch
 from starlette.concurrency import run_in_threadpool
-
-from app import serialize
-from app.deps import SessionDep
-from app.errors import fields_in
-from app.routes.common import NOT_FOUND
-from app.sessions import Session, snapshot
-from engine import io_trace
-from engine.errors import FieldError
-from engine.io_params import dump_params, to_pytorch
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["export"])
 

@@ -1,9 +1,8 @@
 """Liveness check for load balancers, Docker's HEALTHCHECK and the tests."""
 
 from fastapi import APIRouter
+from lstm_explorer.app import __version__
 from pydantic import BaseModel
-
-from app import __version__
 
 router = APIRouter(tags=["health"])
 

@@ -1,13 +1,12 @@
 """GET /api/v1/presets: the tasks, variants and options a session can be made of."""
 
 from fastapi import APIRouter
-
-from app.deps import SettingsDep
-from app.schemas import PresetsPublic
-from app.schemas.presets import LimitsPublic
-from engine.init import RECURRENT_SCHEMES, SCHEMES
-from engine.tasks import TASKS
-from engine.variants import VARIANT_DESCRIPTIONS, Variant
+from lstm_explorer.app.deps import SettingsDep
+from lstm_explorer.app.schemas import PresetsPublic
+from lstm_explorer.app.schemas.presets import LimitsPublic
+from lstm_explorer.engine.init import RECURRENT_SCHEMES, SCHEMES
+from lstm_explorer.engine.tasks import TASKS
+from lstm_explorer.engine.variants import VARIANT_DESCRIPTIONS, Variant
 
 router = APIRouter(tags=["presets"])
 

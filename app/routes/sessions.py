@@ -3,12 +3,11 @@
 from typing import Any
 
 from fastapi import APIRouter, Response
+from lstm_explorer.app.deps import ClientDep, SessionDep, SettingsDep, StoreDep
+from lstm_explorer.app.routes.common import NOT_FOUND, StrictJSONRoute
+from lstm_explorer.app.schemas import SessionCreate, SessionPublic, SessionUpdate
+from lstm_explorer.app.sessions.factory import describe, session_from_config
 from starlette.concurrency import run_in_threadpool
-
-from app.deps import ClientDep, SessionDep, SettingsDep, StoreDep
-from app.routes.common import NOT_FOUND, StrictJSONRoute
-from app.schemas import SessionCreate, SessionPublic, SessionUpdate
-from app.sessions.factory import describe, session_from_config
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=StrictJSONRoute)
 

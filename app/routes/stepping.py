@@ -3,23 +3,28 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
-
-from app.deps import SessionDep
-from app.errors import fields_in
-from app.routes.common import NOT_FOUND, StrictJSONRoute
-from app.schemas import ResetRequest, SeekRequest, SessionPublic, SessionTracePublic, StepRequest
-from app.schemas.common import Direction
-from app.schemas.frames import (
+from lstm_explorer.app.deps import SessionDep
+from lstm_explorer.app.errors import fields_in
+from lstm_explorer.app.routes.common import NOT_FOUND, StrictJSONRoute
+from lstm_explorer.app.schemas import (
+    ResetRequest,
+    SeekRequest,
+    SessionPublic,
+    SessionTracePublic,
+    StepRequest,
+)
+from lstm_explorer.app.schemas.common import Direction
+from lstm_explorer.app.schemas.frames import (
     BackwardFramePublic,
     ComputedFramesResponse,
     ForwardFramePublic,
     StepResponse,
 )
-from app.serialize import JSONBytesResponse
-from app.sessions import Session
-from app.sessions.factory import describe
-from app.sessions.session import StepResult
+from lstm_explorer.app.serialize import JSONBytesResponse
+from lstm_explorer.app.sessions import Session
+from lstm_explorer.app.sessions.factory import describe
+from lstm_explorer.app.sessions.session import StepResult
+from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["stepping"], route_class=StrictJSONRoute)
 

@@ -1,12 +1,11 @@
 """WebSocket /api/v1/sessions/{id}/stream: commands in, typed frames out (app/streaming.py)."""
 
 from fastapi import APIRouter, WebSocket
+from lstm_explorer.app.errors import NotFoundError
+from lstm_explorer.app.sessions import SessionStore, StoreUnavailableError
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.app.streaming import CLOSE_GONE, CLOSE_TRY_AGAIN, Stream
 from starlette.websockets import WebSocketState
-
-from app.errors import NotFoundError
-from app.sessions import SessionStore, StoreUnavailableError
-from app.settings import Settings
-from app.streaming import CLOSE_GONE, CLOSE_TRY_AGAIN, Stream
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["stream"])
 

@@ -1,13 +1,12 @@
 """POST /api/v1/trace: stateless, one request in, the whole computation out."""
 
 from fastapi import APIRouter
+from lstm_explorer.app import trace_service
+from lstm_explorer.app.deps import SettingsDep
+from lstm_explorer.app.routes.common import TOO_LARGE, StrictJSONRoute
+from lstm_explorer.app.schemas import TraceRequest, TraceResponse
+from lstm_explorer.app.serialize import JSONBytesResponse
 from starlette.concurrency import run_in_threadpool
-
-from app import trace_service
-from app.deps import SettingsDep
-from app.routes.common import TOO_LARGE, StrictJSONRoute
-from app.schemas import TraceRequest, TraceResponse
-from app.serialize import JSONBytesResponse
 
 router = APIRouter(tags=["trace"], route_class=StrictJSONRoute)
 

@@ -3,20 +3,19 @@
 from typing import Any
 
 from fastapi import APIRouter
+from lstm_explorer.app import serialize
+from lstm_explorer.app.deps import SessionDep, SettingsDep
+from lstm_explorer.app.limits import check_limit
+from lstm_explorer.app.routes.common import NOT_FOUND, StrictJSONRoute
+from lstm_explorer.app.schemas import ParamsPublic, TrainRequest, TrainResponse
+from lstm_explorer.app.schemas.training import update_metrics
+from lstm_explorer.app.serialize import JSONBytesResponse
+from lstm_explorer.app.sessions import Session
+from lstm_explorer.app.sessions.fitting import plan_for
+from lstm_explorer.app.sessions.session import train_config
+from lstm_explorer.engine.batches import FitPlan
+from lstm_explorer.engine.training import TrainConfig
 from starlette.concurrency import run_in_threadpool
-
-from app import serialize
-from app.deps import SessionDep, SettingsDep
-from app.limits import check_limit
-from app.routes.common import NOT_FOUND, StrictJSONRoute
-from app.schemas import ParamsPublic, TrainRequest, TrainResponse
-from app.schemas.training import update_metrics
-from app.serialize import JSONBytesResponse
-from app.sessions import Session
-from app.sessions.fitting import plan_for
-from app.sessions.session import train_config
-from engine.batches import FitPlan
-from engine.training import TrainConfig
 
 router = APIRouter(prefix="/sessions/{session_id}", tags=["training"], route_class=StrictJSONRoute)
 

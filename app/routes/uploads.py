@@ -3,19 +3,18 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
+from lstm_explorer.app.deps import ClientDep, SettingsDep, StoreDep
+from lstm_explorer.app.errors import InvalidJSONError, TooLargeError, loads_strict
+from lstm_explorer.app.routes.common import UPLOAD
+from lstm_explorer.app.schemas import SessionPublic
+from lstm_explorer.app.schemas.common import Cell, Loss
+from lstm_explorer.app.sessions import snapshot
+from lstm_explorer.app.sessions.factory import describe
+from lstm_explorer.app.sessions.text import decode_text
+from lstm_explorer.app.sessions.uploads import UploadConfig, session_from_upload
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
 from starlette.concurrency import run_in_threadpool
-
-from app.deps import ClientDep, SettingsDep, StoreDep
-from app.errors import InvalidJSONError, TooLargeError, loads_strict
-from app.routes.common import UPLOAD
-from app.schemas import SessionPublic
-from app.schemas.common import Cell, Loss
-from app.sessions import snapshot
-from app.sessions.factory import describe
-from app.sessions.text import decode_text
-from app.sessions.uploads import UploadConfig, session_from_upload
-from app.settings import Settings
-from engine.errors import FieldError
 
 _OPTIONS = 'expected a JSON object such as {"length": 50}'
 

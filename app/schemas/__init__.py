@@ -1,8 +1,13 @@
 """Pydantic models of the API, in families: <Thing>Create / <Thing>Public / <Thing>Request."""
 
-from app.schemas.frames import BackwardFramePublic, CursorsPublic, ForwardFramePublic, StepResponse
-from app.schemas.presets import PresetsPublic
-from app.schemas.session import (
+from lstm_explorer.app.schemas.frames import (
+    BackwardFramePublic,
+    CursorsPublic,
+    ForwardFramePublic,
+    StepResponse,
+)
+from lstm_explorer.app.schemas.presets import PresetsPublic
+from lstm_explorer.app.schemas.session import (
     ResetRequest,
     SeekRequest,
     SessionCreate,
@@ -10,9 +15,9 @@ from app.schemas.session import (
     SessionUpdate,
     StepRequest,
 )
-from app.schemas.session_trace import SessionTracePublic
-from app.schemas.trace import TraceRequest, TraceResponse
-from app.schemas.training import ParamsPublic, TrainRequest, TrainResponse
+from lstm_explorer.app.schemas.session_trace import SessionTracePublic
+from lstm_explorer.app.schemas.trace import TraceRequest, TraceResponse
+from lstm_explorer.app.schemas.training import ParamsPublic, TrainRequest, TrainResponse
 
 __all__ = [
     "BackwardFramePublic",

@@ -3,9 +3,8 @@ the units ranked for a selected span."""
 
 from typing import Literal
 
+from lstm_explorer.app.schemas.common import Direction, Int, OutNumber, RequestModel
 from pydantic import BaseModel, ConfigDict, Field
-
-from app.schemas.common import Direction, Int, OutNumber, RequestModel
 
 Polarity = Literal["high", "low", "magnitude"]
 

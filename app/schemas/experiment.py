@@ -2,14 +2,13 @@
 
 from typing import Literal
 
+from lstm_explorer.app.experiment_jobs import CURVE_POINTS
+from lstm_explorer.app.schemas.common import Bool, Finite, OutNumber, RequestModel, Seed
+from lstm_explorer.engine.experiment import EXPERIMENT_VARIANTS, ExperimentConfig
+from lstm_explorer.engine.tasks import TASKS
+from lstm_explorer.engine.variants import Variant
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
-
-from app.experiment_jobs import CURVE_POINTS
-from app.schemas.common import Bool, Finite, OutNumber, RequestModel, Seed
-from engine.experiment import EXPERIMENT_VARIANTS, ExperimentConfig
-from engine.tasks import TASKS
-from engine.variants import Variant
 
 _DEFAULT = ExperimentConfig()
 

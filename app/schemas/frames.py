@@ -2,9 +2,8 @@
 
 from typing import Literal
 
+from lstm_explorer.app.schemas.common import OutArray, OutNumber, OutVector
 from pydantic import BaseModel, Field
-
-from app.schemas.common import OutArray, OutNumber, OutVector
 
 
 class ForwardFramePublic(BaseModel):
@@ -18,6 +17,10 @@ class ForwardFramePublic(BaseModel):
     )
     loss_t: OutNumber
     saturation: OutNumber
+    layer: int | None = Field(None, description="a stacked model: the layer `values` are of")
+    stack: dict[str, list[OutVector]] | None = Field(
+        None, description="a stacked model: c, y, z, i, f, o (RNN: h, a) of every layer at t"
+    )
     nonfinite: bool | None = None
 
 
@@ -35,6 +38,10 @@ class BackwardFramePublic(BaseModel):
     grad_norm: OutNumber
     grads: dict[str, OutArray] | None = Field(
         None, description="d<param> accumulated from T−1 down to t (when asked for)"
+    )
+    layer: int | None = Field(None, description="a stacked model: the layer `deltas` are of")
+    stack: dict[str, list[OutVector]] | None = Field(
+        None, description="a stacked model: dc, dy, d*_bar (RNN: dh, da) of every layer at t"
     )
     nonfinite: bool | None = None
 

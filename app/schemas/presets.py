@@ -35,6 +35,7 @@ class VariantPresetPublic(BaseModel):
 
 class LimitsPublic(BaseModel):
     max_hidden_size: int
+    max_num_layers: int
     max_input_size: int
     max_output_size: int
     max_sequence_length: int

@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from app.schemas.common import (
+from lstm_explorer.app.schemas.common import (
     Bool,
     Cell,
     ClipKind,
@@ -16,8 +14,9 @@ from app.schemas.common import (
     RequestModel,
     Seed,
 )
-from app.schemas.frames import CursorsPublic
-from app.schemas.trace import TargetEntry
+from lstm_explorer.app.schemas.frames import CursorsPublic
+from lstm_explorer.app.schemas.trace import TargetEntry
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class InitOptions(RequestModel):

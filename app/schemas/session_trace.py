@@ -1,9 +1,8 @@
 """GET /sessions/{id}/trace: whole arrays for the charts."""
 
+from lstm_explorer.app.schemas.common import OutMatrix, OutNumber, OutVector
+from lstm_explorer.app.schemas.frames import CursorsPublic
 from pydantic import BaseModel, Field
-
-from app.schemas.common import OutMatrix, OutNumber, OutVector
-from app.schemas.frames import CursorsPublic
 
 
 class SessionTracePublic(BaseModel):

@@ -6,9 +6,8 @@ and an uploaded one is read back through it (so a bad field is a 422 naming it).
 
 from typing import Annotated, Any, Literal
 
+from lstm_explorer.app.schemas.common import Bool, Cell, ClipKind, Finite, Int, Loss, Optimizer
 from pydantic import BaseModel, ConfigDict, Field
-
-from app.schemas.common import Bool, Cell, ClipKind, Finite, Int, Loss, Optimizer
 
 FORMAT: Literal["lstm-explorer-session"] = "lstm-explorer-session"
 VERSION: Literal[1] = 1

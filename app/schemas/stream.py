@@ -2,9 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
-
-from app.schemas.common import (
+from lstm_explorer.app.schemas.common import (
     Bool,
     ClipKind,
     Direction,
@@ -13,8 +11,9 @@ from app.schemas.common import (
     Optimizer,
     RequestModel,
 )
-from app.schemas.training import BATCH_HELP, FIT_HELP, HELDOUT_HELP, Fit
-from engine.batches import MAX_BATCH_SIZE
+from lstm_explorer.app.schemas.training import BATCH_HELP, FIT_HELP, HELDOUT_HELP, Fit
+from lstm_explorer.engine.batches import MAX_BATCH_SIZE
+from pydantic import Field, TypeAdapter
 
 Rate = Annotated[
     float, Field(strict=True, gt=0, le=10_000, allow_inf_nan=False, description="frames/s")

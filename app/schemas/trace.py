@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from app.schemas.common import (
+from lstm_explorer.app.schemas.common import (
     Cell,
     Int,
     Loss,
@@ -17,6 +15,7 @@ from app.schemas.common import (
     RequestModel,
     Vector,
 )
+from pydantic import BaseModel, ConfigDict, Field
 
 # A target per step: O numbers (mse), a class label (cross_entropy), or null (no target).
 TargetEntry = Vector | Int | None

@@ -2,9 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from app.schemas.common import (
+from lstm_explorer.app.schemas.common import (
     ClipKind,
     Finite,
     Int,
@@ -13,9 +11,10 @@ from app.schemas.common import (
     OutNumber,
     RequestModel,
 )
-from app.serialize import NonFinite
-from engine.batches import MAX_BATCH_SIZE
-from engine.training import UpdateMetrics
+from lstm_explorer.app.serialize import NonFinite
+from lstm_explorer.engine.batches import MAX_BATCH_SIZE
+from lstm_explorer.engine.training import UpdateMetrics
+from pydantic import BaseModel, ConfigDict, Field
 
 Fit = Literal["task", "sequence"]
 FIT_HELP = (

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app.memory_limit import session_bytes
-from app.sessions.session import Session
-from app.settings import Settings
+from lstm_explorer.app.memory_limit import session_bytes
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.settings import Settings
 
 FRACTION = 0.5  # the rest: the interpreter, numpy's scratch, requests in flight, the OS
 _CGROUP_FILES = (

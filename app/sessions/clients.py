@@ -7,9 +7,8 @@ so everything left of that could have been written by the client).
 
 from __future__ import annotations
 
+from lstm_explorer.app.settings import Settings
 from starlette.requests import HTTPConnection
-
-from app.settings import Settings
 
 UNKNOWN = "unknown"
 MAX_LENGTH = 64  # an address is at most 45 characters (IPv6 with an IPv4 tail)

@@ -15,12 +15,11 @@ import math
 from typing import Any
 
 import numpy as np
-
-from app import serialize
-from app.errors import loads_strict
-from app.sessions import snapshot
-from app.sessions.session import Session
-from app.settings import Settings
+from lstm_explorer.app import serialize
+from lstm_explorer.app.errors import loads_strict
+from lstm_explorer.app.sessions import snapshot
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.settings import Settings
 
 Cursors = tuple[int, int, int, int]  # forward_t, computed_forward, backward_t, computed_backward
 MAGIC = b"LSTMX1\n"

@@ -7,19 +7,18 @@ import secrets
 from typing import Any
 
 import numpy as np
-
-from app.label_limit import check_class_labels
-from app.limits import check_limit, check_sizes
-from app.schemas.session import SequenceIn, SessionCreate
-from app.sessions.session import Session
-from app.sessions.text import user_text_task
-from app.settings import Settings
-from engine.errors import FieldError, Loc
-from engine.init import init_params
-from engine.problem import cell_class
-from engine.spec import ModelSpec
-from engine.tasks import TASKS, TaskData, make_task, user_sequence
-from engine.variants import Variant
+from lstm_explorer.app.label_limit import check_class_labels
+from lstm_explorer.app.limits import check_limit, check_sizes
+from lstm_explorer.app.schemas.session import SequenceIn, SessionCreate
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.sessions.text import user_text_task
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError, Loc
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import cell_class
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.tasks import TASKS, TaskData, make_task, user_sequence
+from lstm_explorer.engine.variants import Variant
 
 DEFAULT_HIDDEN = 8
 

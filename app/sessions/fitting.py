@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sessions.session import Session
-from engine.batches import FitPlan, fit_plan
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.engine.batches import FitPlan, fit_plan
 
 
 def plan_for(session: Session, body: Any) -> FitPlan:

@@ -9,17 +9,16 @@ on a damaged file: engine/io_h5_sandbox.py).
 from __future__ import annotations
 
 import numpy as np
-
-from engine.errors import FieldError
-from engine.init import init_params
-from engine.io_archive import sniff_format
-from engine.io_checks import Limits
-from engine.io_h5_sandbox import read_keras_isolated
-from engine.io_layers import ModelFile
-from engine.io_torch_file import read_torch_file
-from engine.spec import ModelSpec
-from engine.tasks import TaskData
-from engine.variants import Variant
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.io_archive import sniff_format
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_h5_sandbox import read_keras_isolated
+from lstm_explorer.engine.io_layers import ModelFile
+from lstm_explorer.engine.io_torch_file import read_torch_file
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.tasks import TaskData
+from lstm_explorer.engine.variants import Variant
 
 MODEL_SUFFIXES = {".pt": "pt", ".pth": "pt", ".keras": "keras", ".h5": "h5"}
 _LAYOUT = {"pt": "pytorch", "keras": "keras", "h5": "keras"}

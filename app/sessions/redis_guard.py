@@ -16,14 +16,13 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from lstm_explorer.app.sessions import compact
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.sessions.store import StoreUnavailableError, not_found
 from starlette.concurrency import run_in_threadpool
 
-from app.sessions import compact
-from app.sessions.session import Session
-from app.sessions.store import StoreUnavailableError, not_found
-
 if TYPE_CHECKING:
-    from app.sessions.redis_store import RedisStore
+    from lstm_explorer.app.sessions.redis_store import RedisStore
 
 logger = logging.getLogger(__name__)
 

@@ -23,23 +23,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis.asyncio as redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-from starlette.concurrency import run_in_threadpool
-
-from app.sessions import compact, redis_scripts
-from app.sessions.budget import session_cost
-from app.sessions.redis_guard import INLINE_MAX_HIDDEN, RedisGuard, meta_cursors
-from app.sessions.session import Session
-from app.sessions.store import (
+from lstm_explorer.app.sessions import compact, redis_scripts
+from lstm_explorer.app.sessions.budget import session_cost
+from lstm_explorer.app.sessions.redis_guard import INLINE_MAX_HIDDEN, RedisGuard, meta_cursors
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.sessions.store import (
     LOCAL_CLIENT,
     SessionStore,
     StoreLimits,
     StoreUnavailableError,
     not_found,
 )
-from app.settings import Settings
+from lstm_explorer.app.settings import Settings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from starlette.concurrency import run_in_threadpool
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from app import serialize
-from app.sessions.session import CONNECTIVITY_BUDGET, Session
-from engine.errors import FieldError
-from engine.task_data import TaskData
-from engine.unit_finder import rank_units
+from lstm_explorer.app import serialize
+from lstm_explorer.app.sessions.session import CONNECTIVITY_BUDGET, Session
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.task_data import TaskData
+from lstm_explorer.engine.unit_finder import rank_units
 
 DEFAULT_NORMALISATION = "z-score: (value − mean) / std, with each channel's mean and std"
 # Keys that are not one value per unit (inputs, readout, prediction, their errors).

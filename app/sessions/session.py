@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from app import serialize
-from engine.batches import FitPlan
-from engine.errors import FieldError
-from engine.init import init_params
-from engine.problem import Problem
-from engine.readout import Targets, make_targets
-from engine.runner import Runner
-from engine.spec import ModelSpec, param_shapes
-from engine.tasks import TaskData
-from engine.training import TrainConfig, Trainer, UpdateMetrics
+from lstm_explorer.app import serialize
+from lstm_explorer.engine.batches import FitPlan
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets, make_targets
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.tasks import TaskData
+from lstm_explorer.engine.training import TrainConfig, Trainer, UpdateMetrics
 
 MAX_FRAMES = 200  # frames in one REST reply; the stream has no such cap (it sends one at a time)
 # ‖∂y(T−1)/∂x(t)‖ costs about T·4H³ multiply-adds; refuse more than ~2 s of it.

@@ -13,12 +13,10 @@ import zlib
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
-
-from app import serialize
-from app.errors import InvalidJSONError, loads_strict
-from app.limits import check_limit, check_sizes
-from app.schemas.snapshot import (
+from lstm_explorer.app import serialize
+from lstm_explorer.app.errors import InvalidJSONError, loads_strict
+from lstm_explorer.app.limits import check_limit, check_sizes
+from lstm_explorer.app.schemas.snapshot import (
     ConfigSnapshot,
     CursorsSnapshot,
     InitSnapshot,
@@ -27,15 +25,16 @@ from app.schemas.snapshot import (
     TrainConfigSnapshot,
     TrainingSnapshot,
 )
-from app.sessions.factory import make_spec, new_session_id
-from app.sessions.session import Session
-from app.settings import Settings
-from engine.errors import FieldError, Loc
-from engine.io_checks import Limits, check_name
-from engine.io_params import read_arrays
-from engine.optim import optimizer_from_state
-from engine.task_data import TaskData
-from engine.training import TrainConfig
+from lstm_explorer.app.sessions.factory import make_spec, new_session_id
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError, Loc
+from lstm_explorer.engine.io_checks import Limits, check_name
+from lstm_explorer.engine.io_params import read_arrays
+from lstm_explorer.engine.optim import optimizer_from_state
+from lstm_explorer.engine.task_data import TaskData
+from lstm_explorer.engine.training import TrainConfig
+from pydantic import ValidationError
 
 _OPT_ARRAYS = ("velocity", "m", "v")
 _MAX_META = 1 << 20

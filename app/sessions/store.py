@@ -21,10 +21,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.errors import NotFoundError
-from app.sessions.budget import session_cost, total_session_budget
-from app.sessions.session import Session
-from app.settings import Settings
+from lstm_explorer.app.errors import NotFoundError
+from lstm_explorer.app.sessions.budget import session_cost, total_session_budget
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,9 @@ def make_store(settings: Settings) -> SessionStore:
     """Redis when settings.redis_url is set, else memory."""
     limits = StoreLimits.from_settings(settings)
     if settings.redis_url:
-        from app.sessions.redis_store import RedisStore  # only then is redis-py imported
+        from lstm_explorer.app.sessions.redis_store import (
+            RedisStore,  # only then is redis-py imported
+        )
 
         return RedisStore(settings, limits)
     return MemoryStore(limits)

@@ -3,10 +3,10 @@ file to POST /sessions/upload): checked against the limits before anything is bu
 
 from __future__ import annotations
 
-from app.settings import Settings
-from engine.errors import FieldError, Loc
-from engine.task_data import TaskData
-from engine.user_text import normalise_text, text_task, vocabulary_of
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError, Loc
+from lstm_explorer.engine.task_data import TaskData
+from lstm_explorer.engine.user_text import normalise_text, text_task, vocabulary_of
 
 
 def decode_text(data: bytes, loc: Loc) -> str:

@@ -10,20 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from app.limits import check_limit, check_sizes
-from app.sessions.factory import make_spec, new_session_id, task_from_name
-from app.sessions.model_files import model_file_format, params_from_model_file
-from app.sessions.session import Session
-from app.sessions.text import user_text_task
-from app.settings import Settings
-from engine.errors import FieldError
-from engine.init import init_params
-from engine.io_checks import Limits
-from engine.io_params import from_keras, from_pytorch, load_params, read_arrays
-from engine.spec import ModelSpec, param_shapes, split_layer_key
-from engine.tasks import TASKS, TaskData, parse_csv
-from engine.variants import Variant
+from lstm_explorer.app.limits import check_limit, check_sizes
+from lstm_explorer.app.sessions.factory import make_spec, new_session_id, task_from_name
+from lstm_explorer.app.sessions.model_files import model_file_format, params_from_model_file
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.sessions.text import user_text_task
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_params import from_keras, from_pytorch, load_params, read_arrays
+from lstm_explorer.engine.spec import ModelSpec, param_shapes, split_layer_key
+from lstm_explorer.engine.tasks import TASKS, TaskData, parse_csv
+from lstm_explorer.engine.variants import Variant
 
 PARAM_FORMATS = {".npz": "npz", ".safetensors": "safetensors", ".json": "json"}
 LAYOUTS = ("auto", "notation", "pytorch", "keras")

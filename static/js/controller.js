@@ -119,8 +119,10 @@ export class Controller {
     try {
       await Promise.all(models.map((m, k) => m.open(specs[k].body)));
       if (seq !== this._openSeq) return;
-      const H = this.primary.info.sizes.hidden_size;
-      this.state.set({ t: Math.min(s.t, this.T - 1), unit: Math.min(s.unit, H - 1) });
+      const { sizes, num_layers: L = 1 } = this.primary.info;
+      this.state.set({ t: Math.min(s.t, this.T - 1), unit: Math.min(s.unit, sizes.hidden_size - 1),
+        layer: Math.min(s.layer, L - 1) });
+      await this.each((m) => m.showLayer(this.state.get("layer"))); // before any step: no refill
       await this._restore();
     } catch (error) {
       if (seq === this._openSeq) this.fail(error);
@@ -331,6 +333,10 @@ export class Controller {
         }
       });
     }
+    if (changed.includes("layer")) {
+      this.pause();
+      await this.run(() => this.each((m) => m.showLayer(this.state.get("layer"))));
+    }
     if (changed.includes("speed") && this.playing) {
       for (const m of this.models) m.setRate(this.state.get("speed"));
     }
@@ -389,7 +395,8 @@ export class Controller {
     await this.run(async () => {
       await this.primary.adopt(info);
       this.state.set({ t: 0, mode: "forward", cell: info.cell, hidden_size: info.sizes.hidden_size,
-        ...(info.cell === "lstm" ? { variant: info.variant } : {}) });
+        num_layers: info.num_layers || 1, layer: 0, ...(info.cell === "lstm" ? { variant: info.variant } : {}) });
+      await this.primary.showLayer(0);
       await this.primary.forwardSteps(1);
       this.message = { kind: "warning", text: `Loaded ${info.source === "upload" ? "your file" : "the sequence"}: `
         + "the link in the address bar describes the settings, not the uploaded data." };

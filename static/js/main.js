@@ -29,6 +29,8 @@ import { ControlsDrawer } from "./views/drawer.js";
 import { FigureTools } from "./views/figure_tools.js";
 import { ThemePicker } from "./views/themes.js";
 import { ValueTable } from "./views/value_table.js";
+import { StackOverview } from "./views/stack_overview.js";
+import { layerParams, layerSuffix } from "./layers.js";
 
 const $ = (id) => document.getElementById(id);
 const emit = (name, detail) => bus.emit(name, detail);
@@ -61,6 +63,7 @@ const views = {
   loss: new LineChart($("chart-loss"), { rows: [{ title: "loss (log scale)", log: true }], xTitle: "update", legend: true, height: 230 }),
   equations: new EquationsView($("equations")),
   sequence: new SequencePanel($("sequence"), { emit, onShow: () => { dirty = true; } }),
+  stack: new StackOverview($("stack"), { emit }),
 };
 // Phones, keyboards, screen readers and slides: the controls drawer, the diagrams' values as a
 // table, zoom and figure downloads, the themes.
@@ -99,6 +102,7 @@ const actions = {
   "control:download-params": (d) => controller.run(() => downloadFile(controller, "params", d.format)),
   "control:download-trace": (d) => controller.run(() => downloadFile(controller, "trace", d.format)),
   "view:select": (d) => controller.set({ unit: d.unit }).then(() => controller.seek(d.t)),
+  "stack:pick": (d) => controller.set({ layer: d.layer, unit: d.unit }).then(() => controller.seek(d.t)),
   "sequence:rank": (d) => controller.rankUnits(d),
   "sequence:text": (d) => controller.run(() => controller.useText(d.text)),
   "experiment:open": () => controller.experiment.loadDefaults(),
@@ -121,10 +125,11 @@ WIDE.addEventListener("change", () => { dirty = true; });
 // ------------------------------------------------------------------ rendering
 function renderDiagrams(s, store) {
   const meta = store.meta;
-  const sig = `${meta.cell}|${meta.variant}|${JSON.stringify(meta.structure)}`;
+  const sig = `${meta.cell}|${meta.variant}|${JSON.stringify(meta.structure)}|${meta.layer}`;
   if (sig !== structureSig && meta.T) {
     structureSig = sig;
-    const model = { cell: meta.cell, variant: meta.variant, structure: meta.structure };
+    const model = { cell: meta.cell, variant: meta.variant, structure: meta.structure,
+      layer: meta.layer ?? 0, num_layers: meta.num_layers || 1 };
     (meta.cell === "rnn" ? [views.rnn] : [views.circuit, views.odyssey]).forEach((v) => v.setStructure(model));
   }
   const root = $("stage");
@@ -197,7 +202,7 @@ function introText(meta) {
 }
 
 function renderCharts(s, store) {
-  const of = s.compare ? " — model A" : "";
+  const of = layerSuffix(store.meta) + (s.compare ? " — model A" : "");
   setTextOf("intro-model", introText(store.meta));
   setTextOf("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`] + of);
   setTextOf("cap-states", CAPTIONS.states[store.meta.cell] + of);
@@ -219,7 +224,7 @@ function renderCharts(s, store) {
   if (s.eq) {
     timed("equations", () => views.equations.update({ store, mode: s.mode, t: s.t, unit: s.unit, trunc: s.truncate,
       label: s.compare ? "A: " : "",
-      params: controller.training ? null : controller.primary.params }));
+      params: controller.training ? null : layerParams(controller.primary.params, store.meta) }));
   }
 }
 
@@ -263,6 +268,7 @@ function renderModel(s, m) {
   const store = m.store;
   RenderBudget.frame = renders;
   renderDiagrams(s, store);
+  timed("stack", () => views.stack.update({ state: s, store }));
   figures.update({ meta: store.meta, state: s });
   if (s.seq) renderSequence(s);
   renderCharts(s, store);
@@ -312,6 +318,9 @@ async function start() {
   }
   const warning = controller.message;
   await controller.open();
+  // ?session=<id> (explore() in a notebook, `lstm-explorer open m.pt`): show that session's model.
+  const linked = new URLSearchParams(location.search).get("session");
+  if (linked) await controller.run(async () => controller.adopt(await rest.session(linked)));
   if (warning && !controller.message) controller.message = warning; // still worth reading
   document.body.dataset.ready = "true";
 }

@@ -17,6 +17,7 @@ export function sessionBody(state, override = {}) {
     cell,
     variant: cell === "lstm" ? override.variant || state.variant : "vanilla",
     hidden_size: state.hidden_size,
+    num_layers: state.num_layers,
     seed: state.seed,
     init: { scheme: state.init },
     task: { name: state.task, options },
@@ -93,7 +94,8 @@ export class ModelSession {
     this._epoch += 1;
     this.store.reset({ cell: i.cell, variant: i.variant, structure: i.structure, T: i.T,
       hidden_size: i.sizes.hidden_size, input_size: i.sizes.input_size,
-      output_size: i.sizes.output_size, loss: i.loss, task: i.task });
+      output_size: i.sizes.output_size, loss: i.loss, task: i.task,
+      num_layers: i.num_layers || 1, layer: i.layer ?? null });
   }
 
   close() {
@@ -202,6 +204,25 @@ export class ModelSession {
     if (!reinit) this.store.training = training;
     if (reinit) await this.refreshParams();
     return this.info;
+  }
+
+  /**
+   * Show `layer` of a stacked model: the server's frames change layer, and the store is filled
+   * again with the same steps, now of that layer (GET .../frames: nothing is recomputed).
+   */
+  async showLayer(layer) {
+    if (!this.info || (this.info.num_layers || 1) < 2 || this.info.layer === layer) return;
+    this.info = await rest.updateSession(this.id, { layer });
+    const s = this.store;
+    const top = s.fwd.findLastIndex((frame) => frame);
+    const low = s.bwd.findIndex((frame) => frame);
+    const training = s.training;
+    this._resetStore();
+    s.training = training;
+    const epoch = this._epoch;
+    this.onChange();
+    if (top >= 0) await this._fetch("forward", 0, top + 1, (t) => !s.fwd[t], epoch);
+    if (low >= 0) await this._fetch("backward", low, s.meta.T, (t) => !s.bwd[t], epoch);
   }
 
   async update(body) {

@@ -24,6 +24,8 @@ export const PROPS = {
   variant: { type: T_STR, pattern: KEY, default: "vanilla", model: true },
   hidden_size: { type: T_INT, min: 1, max: (L) => L.max_hidden_size, default: 4, model: true,
     alias: ["hidden"] },
+  // Stacked layers L (PyTorch's num_layers); the diagrams, heatmaps and equations show `layer`.
+  num_layers: { type: T_INT, min: 1, max: (L) => L.max_num_layers, default: 1, model: true },
   task: { type: T_STR, pattern: /^[a-z_]+$/, default: "sine", model: true },
   // 0 = the task's own length.
   length: { type: T_INT, min: 0, max: (L) => L.max_sequence_length, default: 0, model: true },
@@ -33,6 +35,8 @@ export const PROPS = {
   t: { type: T_INT, min: 0, max: (L) => L.max_sequence_length - 1, default: 0 },
   mode: { type: T_ENUM, values: ["forward", "backward"], default: "forward" },
   unit: { type: T_INT, min: 0, max: (L) => L.max_hidden_size - 1, default: 0 },
+  // The layer shown (0 = the one reading x; a link without it shows layer 0).
+  layer: { type: T_INT, min: 0, max: (L) => L.max_num_layers - 1, default: 0 },
   // 0 = full BPTT.
   truncate: { type: T_INT, min: 0, max: (L) => L.max_sequence_length, default: 0, alias: ["trunc"] },
   // Global-norm threshold, 0 = no clipping.

@@ -9,7 +9,7 @@ export class TraceStore {
 
   /**
    * Start over for a new model or sequence: meta = {cell, variant, structure, T, hidden_size,
-   * input_size, output_size, loss, task}.
+   * input_size, output_size, loss, task, num_layers, layer (the layer frames show; null: one)}.
    */
   reset(meta) {
     this.meta = { ...meta };
@@ -28,13 +28,13 @@ export class TraceStore {
   }
 
   putForward(frame) {
-    if (!this._inRange(frame.t)) return;
+    if (!this._inRange(frame.t) || !this._ofLayer(frame)) return;
     this.fwd[frame.t] = frame;
     this.version.fwd += 1;
   }
 
   putBackward(frame) {
-    if (!this._inRange(frame.t)) return;
+    if (!this._inRange(frame.t) || !this._ofLayer(frame)) return;
     this.bwd[frame.t] = frame;
     this.version.bwd += 1;
   }
@@ -45,6 +45,12 @@ export class TraceStore {
     if (metrics.heldout_loss != null) this.training.heldout.push([metrics.update, metrics.heldout_loss]);
     if (metrics.diverged) this.training.diverged = true;
     this.version.train += 1;
+  }
+
+  /** A frame of another layer (sent before the page chose this one) is not kept. */
+  _ofLayer(frame) {
+    return this.meta.layer === null || this.meta.layer === undefined || frame.layer === undefined
+      || frame.layer === this.meta.layer;
   }
 
   _inRange(t) {
@@ -94,6 +100,14 @@ export class TraceStore {
     });
     this._cache.set(cacheKey, { ver, rows });
     return rows;
+  }
+
+  /** stack[key][l] of every step's frame (forward or backward): rows[l][t] = the H numbers of
+   * layer l at t, or null where no frame has arrived (a stacked model; the overview). */
+  stackRows(source, key) {
+    const frames = source === "bwd" ? this.bwd : this.fwd;
+    const L = this.meta.num_layers || 1;
+    return Array.from({ length: L }, (_, l) => frames.map((f) => f?.stack?.[key]?.[l] ?? null));
   }
 
   /** delta_norms[key] per step of the backward frames (‖dy‖, ‖dc‖, ‖dx‖ ...), null where missing. */

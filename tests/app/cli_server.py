@@ -1,4 +1,4 @@
-"""`lstm-explorer serve` as a user runs it (`python -m app serve ...`), in its own process group,
+"""`lstm-explorer serve` as a user runs it (`python -m lstm_explorer serve ...`), in its own process group,
 for the multi-worker and fault tests; whatever happens, the whole group is stopped after."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def children(pid: int) -> list[int]:
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "app", "serve", *args]
+    return [sys.executable, "-m", "lstm_explorer", "serve", *args]
 
 
 def child_env(env: dict[str, str]) -> dict[str, str]:
@@ -77,7 +77,7 @@ def child_env(env: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def cli_server(env: dict[str, str], *args: str, port: int | None = None) -> Iterator[CliServer]:
-    """`python -m app serve --host 127.0.0.1 --port P *args` with `env`, once it answers."""
+    """`python -m lstm_explorer serve --host 127.0.0.1 --port P *args` with `env`, once it answers."""
     port = port or free_port()
     argv = command("--host", "127.0.0.1", "--port", str(port), *args)
     with serve_process(argv, env, f"http://127.0.0.1:{port}") as server:

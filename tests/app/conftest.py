@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
-from app.main import create_app
-from app.settings import Settings
 from tests.app.redis_server import RedisServer, redis_server
 
 API = "/api/v1"

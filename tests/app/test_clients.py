@@ -4,10 +4,9 @@ trusted proxy, and then its right-most address that is not itself a trusted prox
 from __future__ import annotations
 
 import pytest
+from lstm_explorer.app.sessions.clients import client_address
+from lstm_explorer.app.settings import Settings
 from starlette.requests import Request
-
-from app.sessions.clients import client_address
-from app.settings import Settings
 
 
 def _request(peer: str, *forwarded: str) -> Request:

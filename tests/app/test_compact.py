@@ -7,13 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from app.schemas import SessionCreate
-from app.sessions import Session, compact
-from app.sessions.factory import session_from_config
-from app.sessions.session import TrainConfig
-from app.sessions.uploads import UploadConfig, session_from_upload
-from app.settings import Settings
+from lstm_explorer.app.schemas import SessionCreate
+from lstm_explorer.app.sessions import Session, compact
+from lstm_explorer.app.sessions.factory import session_from_config
+from lstm_explorer.app.sessions.session import TrainConfig
+from lstm_explorer.app.sessions.uploads import UploadConfig, session_from_upload
+from lstm_explorer.app.settings import Settings
 
 CASES = {
     "lstm-vanilla": {"task": {"name": "sine", "options": {"length": 12}}, "hidden_size": 3},

@@ -54,7 +54,7 @@ def test_compose_processes_serve_a_course_and_keep_sessions_over_a_redis_restart
         env["LSTM_EXPLORER_REDIS_URL"] = redis.url
         port = free_port()
         argv[argv.index("--port") + 1] = str(port)
-        command = [sys.executable, "-m", "app", *argv[1:]]  # = the lstm-explorer script
+        command = [sys.executable, "-m", "lstm_explorer", *argv[1:]]  # = the lstm-explorer script
         with serve_process(command, env, f"http://127.0.0.1:{port}") as server:
             assert len(wait_for_workers(server, workers)) == workers
             with httpx.Client(base_url=server.base_url, timeout=30) as http:

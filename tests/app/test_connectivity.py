@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.variants import Variant
 
-from engine.problem import Problem
-from engine.runner import Runner
-from engine.spec import ModelSpec
-from engine.variants import Variant
 from tests.app.conftest import API, create_session, detail_text
 from tests.planted_unit import PLANTED, QUOTED_TEXT, planted_params, quoted_spans
 
@@ -119,7 +119,7 @@ def test_read_connectivity_over_the_budget_is_422_naming_t(
     client: TestClient, sid: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _post(client, sid, "forward", {"steps": 4})
-    monkeypatch.setattr("app.sessions.sequence_view.CONNECTIVITY_BUDGET", 100.0)
+    monkeypatch.setattr("lstm_explorer.app.sessions.sequence_view.CONNECTIVITY_BUDGET", 100.0)
     assert (
         len(_get(client, sid, "connectivity", t=0)["norms"]) == 1
     )  # 1·1·4·3·(3 + 1) = 48; t = 3: 192

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app import limits
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.sessions import factory
+from lstm_explorer.app.sessions.session import Session
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.errors import FieldError
 
-from app import limits
-from app.main import create_app
-from app.sessions import factory
-from app.sessions.session import Session
-from app.settings import Settings
-from engine.errors import FieldError
 from tests.app.conftest import API, SINE
 
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.experiment_jobs import ExperimentJob, ExperimentJobs
-from app.main import create_app
-from app.settings import Settings
-from engine.experiment import GREFF_FINDING, ExperimentConfig, RunResult
+from lstm_explorer.app.experiment_jobs import ExperimentJob, ExperimentJobs
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.experiment import GREFF_FINDING, ExperimentConfig, RunResult
 
 URL = "/api/v1/experiments"
 TINY: dict[str, Any] = {
@@ -212,7 +211,7 @@ def test_delete_finished_experiment_keeps_its_status(client: TestClient) -> None
 def test_experiment_nobody_reads_is_abandoned(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.experiment_jobs.ABANDON_SECONDS", 0.0)
+    monkeypatch.setattr("lstm_explorer.app.experiment_jobs.ABANDON_SECONDS", 0.0)
     experiment_id = client.post(URL, json=SLOW).json()["id"]
     jobs: ExperimentJobs = client.app.state.experiments  # type: ignore[attr-defined]
     job = jobs.get(experiment_id)

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.main import create_app
-from app.settings import Settings
 from tests.app.servers import ThreadServer, uvicorn_process
 
 API = "/api/v1"

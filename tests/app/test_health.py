@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app import __version__
-from app.main import create_app
-from app.settings import Settings
+from lstm_explorer.app import __version__
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
 
 @pytest.fixture

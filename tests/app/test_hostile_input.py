@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
-from app.main import create_app
-from app.settings import Settings
 from tests.app.hostile_corpus import JSON_BODIES, SNAPSHOT_EDITS, UPLOADS, WS_MESSAGES, zip_bomb
 
 UPLOAD_LIMIT = 256 * 1024

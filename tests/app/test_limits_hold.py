@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.memory_limit import session_bytes
+from lstm_explorer.app.settings import Settings
 
-from app.main import create_app
-from app.memory_limit import session_bytes
-from app.settings import Settings
 from tests.app.memory import heap_growth
 
 LEAK_BYTES = 256 * 1024  # growth allowed over a workload of 60–300 requests

@@ -10,10 +10,9 @@ from typing import Any
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 from schemathesis.config import SchemathesisConfig
-
-from app.main import create_app
-from app.settings import Settings
 
 # Small limits keep every generated model tiny, so a case costs milliseconds.
 LIMITS = {

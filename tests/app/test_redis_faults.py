@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 from starlette.websockets import WebSocketDisconnect
 
-from app.main import create_app
-from app.settings import Settings
 from tests.app.conftest import API, SINE
 from tests.app.redis_server import RedisServer, redis_server
 

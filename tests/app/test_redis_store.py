@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.sessions.budget import session_cost
+from lstm_explorer.app.sessions.redis_store import RedisStore
+from lstm_explorer.app.settings import Settings
 from websockets.asyncio.client import connect
 
-from app.main import create_app
-from app.sessions.budget import session_cost
-from app.sessions.redis_store import RedisStore
-from app.settings import Settings
 from tests.app.conftest import API, SINE
 from tests.app.servers import ThreadServer
 
@@ -301,20 +301,21 @@ def test_lock_is_renewed_while_a_long_request_holds_it(
     (a,) = workers(1)
     body = {"hidden_size": 16, "task": {"name": "sine", "options": {"length": 100}}}
     sid = _create(a, body)
-    # A lock that lapses after 1.5 s unless renewed, under a training of 600 updates (longer on
-    # any machine): without renewal the training's save fails and the other worker steps in.
+    # A lock that lapses after 1.5 s unless renewed, under a training of 200 updates (about
+    # 20 s here, several leases and well past the 2 s below on any machine): without renewal
+    # the training's save fails and the other worker steps in.
     one, other = servers(redis_lock_seconds=1.5, redis_lock_wait_seconds=300)
 
     async def scenario() -> tuple[httpx.Response, httpx.Response]:
         async with httpx.AsyncClient(timeout=120) as http:
             train = asyncio.create_task(
-                http.post(f"{one}{API}/sessions/{sid}/train", json={"updates": 600})
+                http.post(f"{one}{API}/sessions/{sid}/train", json={"updates": 200})
             )
             await asyncio.sleep(2.0)  # inside the training, past one lease
             step = await http.post(f"{other}{API}/sessions/{sid}/forward")
             return await train, step
 
     train, step = asyncio.run(scenario())
-    assert _ok(train)["updates_total"] == 600
+    assert _ok(train)["updates_total"] == 200
     assert _ok(step)["frames"][0]["t"] == 0
-    assert _ok(a.get(f"{API}/sessions/{sid}"))["training"]["updates"] == 600
+    assert _ok(a.get(f"{API}/sessions/{sid}"))["training"]["updates"] == 200

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.experiment_jobs import ExperimentJob
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.schemas.snapshot import SnapshotMeta
+from lstm_explorer.app.schemas.training import MetricsFramePublic, UpdateMetricsPublic
+from lstm_explorer.app.settings import Settings
 
-from app.experiment_jobs import ExperimentJob
-from app.main import create_app
-from app.schemas.snapshot import SnapshotMeta
-from app.schemas.training import MetricsFramePublic, UpdateMetricsPublic
-from app.settings import Settings
 from tests.app.conftest import API, create_session
 
 TRAIN = {"updates": 4, "heldout_every": 2, "batch_size": 2, "learning_rate": 0.05}
@@ -69,7 +69,7 @@ def test_experiment_that_crashes_fails_without_its_message(
         raise ZeroDivisionError("secret internal detail")
         yield  # a generator, as iter_experiment is
 
-    monkeypatch.setattr("app.experiment_jobs.iter_experiment", broken)
+    monkeypatch.setattr("lstm_explorer.app.experiment_jobs.iter_experiment", broken)
     body = {"seeds": [0], "updates": 1, "variants": ["vanilla"], "task_options": {"length": 5}}
     job_id = client.post(f"{API}/experiments", json=body).json()["id"]
     thread = client.app.state.experiments.get(job_id).thread  # type: ignore[attr-defined]

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.security import content_security_policy, origin_allowed
+from lstm_explorer.app.settings import Settings
 from starlette.websockets import WebSocketDisconnect
-
-from app.main import create_app
-from app.security import content_security_policy, origin_allowed
-from app.settings import Settings
 
 SESSION = {"hidden_size": 4, "task": {"name": "sine", "options": {"length": 10}}}
 EVIL = "http://evil.example"

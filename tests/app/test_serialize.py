@@ -3,9 +3,8 @@
 import json
 
 import numpy as np
-
-from app import serialize
-from engine.runner import BackwardFrame, ForwardFrame
+from lstm_explorer.app import serialize
+from lstm_explorer.engine.runner import BackwardFrame, ForwardFrame
 
 
 def _forward(c: list[float]) -> ForwardFrame:

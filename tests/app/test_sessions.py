@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.engine.tasks import TASKS
+from lstm_explorer.engine.variants import VARIANT_DESCRIPTIONS
 
-from engine.tasks import TASKS
-from engine.variants import VARIANT_DESCRIPTIONS
 from tests.app.conftest import API, create_session, detail_text
 
 

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.app.memory_limit import session_bytes
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.variants import Variant
 
-from app.memory_limit import session_bytes
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import ModelSpec, param_shapes
-from engine.variants import Variant
 from tests.app.conftest import API, create_session, detail_text
 
 
@@ -153,3 +153,22 @@ def test_a_stacks_snapshot_restores_every_layer(client: TestClient) -> None:
     assert response.json()["num_layers"] == 2
     mine = client.get(f"{API}/sessions/{sid}/params").json()["params"]
     assert client.get(f"{API}/sessions/{rid}/params").json()["params"] == mine
+
+
+def test_presets_name_the_layer_limit(make_client: Any) -> None:
+    limits = make_client(max_num_layers=3).get(f"{API}/presets").json()["limits"]
+    assert limits["max_num_layers"] == 3
+
+
+def test_frames_of_a_stack_carry_every_layer_at_their_step(client: TestClient) -> None:
+    sid = create_session(client, num_layers=2)["id"]
+    frames = client.post(f"{API}/sessions/{sid}/forward", json={"steps": 3}).json()["frames"]
+    trace = client.get(f"{API}/sessions/{sid}/trace").json()["forward"]
+    for frame in frames:
+        for l, key in enumerate(("c", "c@1")):
+            assert frame["stack"]["c"][l] == trace[key][frame["t"]]
+    back = client.post(f"{API}/sessions/{sid}/backward").json()["frames"][0]
+    assert len(back["stack"]["dy"]) == 2
+    one = create_session(client)["id"]
+    frame = client.post(f"{API}/sessions/{one}/forward").json()["frames"][0]
+    assert "stack" not in frame

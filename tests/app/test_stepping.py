@@ -5,10 +5,10 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec
 
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import ModelSpec
 from tests.app.conftest import API, create_session, detail_text
 
 LSTM_VALUES = {

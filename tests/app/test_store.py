@@ -7,15 +7,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from lstm_explorer.app.errors import NotFoundError
+from lstm_explorer.app.memory_limit import session_bytes
+from lstm_explorer.app.sessions import MemoryStore, Session
+from lstm_explorer.app.sessions.budget import (
+    machine_memory_bytes,
+    session_cost,
+    total_session_budget,
+)
+from lstm_explorer.app.sessions.store import StoreLimits
+from lstm_explorer.app.settings import Settings
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.tasks import make_task
 
-from app.errors import NotFoundError
-from app.memory_limit import session_bytes
-from app.sessions import MemoryStore, Session
-from app.sessions.budget import machine_memory_bytes, session_cost, total_session_budget
-from app.sessions.store import StoreLimits
-from app.settings import Settings
-from engine.spec import ModelSpec
-from engine.tasks import make_task
 from tests.app.conftest import API, SINE, create_session
 
 

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.variants import Variant
 
-from engine.init import init_params
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import ModelSpec, param_shapes
-from engine.variants import Variant
 from tests.app.conftest import API, detail_text
 
 CASES = [("lstm", v) for v in ("vanilla", "NP", "NIG", "NFG", "NOG", "CIFG", "FGR", "NP+NOAF")]

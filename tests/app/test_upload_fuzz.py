@@ -16,9 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from app.main import create_app
-from app.settings import Settings
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
 FUZZ = settings(
     max_examples=120,

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import Settings
+from lstm_explorer.app.main import create_app
+from lstm_explorer.app.settings import Settings
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _recording: list[str] | None = None

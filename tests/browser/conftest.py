@@ -10,12 +10,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from devtools.local_server import CHROMIUM_ARGS, uvicorn_process
+from tests.browser.devices import HOST_RULES, pooled_page
 from tests.browser.page_log import PageLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,9 +54,11 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Browser]:
-    """One headless chromium for the whole session."""
+    """One headless chromium for the whole session, resolving no host name (HOST_RULES)."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path, args=[*CHROMIUM_ARGS, HOST_RULES]
+        )
         try:
             yield chromium
         finally:
@@ -71,32 +73,14 @@ def page_log() -> PageLog:
 
 @pytest.fixture
 def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
-    """A 1280x800 page at a fresh context; requests to any host but the test server are
-    blocked and fail the test."""
-    server_host = urlsplit(live_server).netloc
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-
-    def guard(route: Route, request: Request) -> None:
-        url = urlsplit(request.url)
-        if url.scheme in {"http", "https", "ws", "wss"} and url.netloc != server_host:
-            page_log.foreign_requests.append(request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            page_log.console_errors.append(f"{message.text} ({message.location.get('url')})")
-
-    context.route("**/*", guard)
-    new_page = context.new_page()
-    new_page.on("console", on_console)
-    new_page.on("pageerror", lambda error: page_log.console_errors.append(f"uncaught: {error}"))
-    new_page.on("request", lambda request: page_log.requests.append(request.url))
-    try:
+    """A fresh 1280x800 page (in a context shared by the process's 1280x800 pages, its HTTP
+    cache warm, its storage wiped after every test: devices.pooled_page); requests to any host
+    but the test server fail and fail the test."""
+    with pooled_page(
+        browser, live_server, page_log, viewport={"width": 1280, "height": 800}
+    ) as new_page:
+        new_page.on("request", lambda request: page_log.requests.append(request.url))
         yield new_page
-    finally:
-        context.close()
     if page_log.foreign_requests:
         pytest.fail(f"page requested other hosts: {page_log.foreign_requests}")
 

@@ -32,8 +32,8 @@ def test_page_fixture_blocks_and_records_foreign_requests(
 ) -> None:
     page.goto(f"{live_server}/")
     # The app's Content-Security-Policy stops a foreign fetch before the route guard sees it,
-    # so the guard is tested from about:blank, which has no policy. .invalid never resolves;
-    # the route guard aborts it before any lookup anyway.
+    # so the guard is tested from about:blank, which has no policy. .invalid never resolves,
+    # and the browser resolves no host name anyway (devices.HOST_RULES).
     page.goto("about:blank")
     # evaluate() awaits the fetch, which fails once the guard has recorded and aborted it.
     page.evaluate("fetch('http://foreign.invalid/x.json').catch(() => null)")

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import fields
 
 import numpy as np
-
-from engine.problem import Problem
-from engine.readout import Targets
-from engine.runner import BackwardFrame, ForwardFrame, Runner
-from engine.spec import ModelSpec, check_params, param_shapes
-from engine.variants import Variant
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets
+from lstm_explorer.engine.runner import BackwardFrame, ForwardFrame, Runner
+from lstm_explorer.engine.spec import ModelSpec, check_params, param_shapes
+from lstm_explorer.engine.variants import Variant
 
 SINGLE_VARIANTS = ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR")
 COMBINED_VARIANTS = ("NP+CIFG", "NP+NIAF", "NOG+NOAF")

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from engine.io_layers import READOUT_KEYS, ModelFile
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import ModelSpec
-from engine.variants import Variant
+from lstm_explorer.engine.io_layers import READOUT_KEYS, ModelFile
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.variants import Variant
 
 FILES = Path(__file__).resolve().parent.parent / "fixtures" / "files"
 INDEX: dict[str, dict[str, Any]] = json.loads((FILES / "index.json").read_text())["fixtures"]

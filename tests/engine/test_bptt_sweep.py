@@ -10,10 +10,10 @@ import copy
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.clipping import global_norm
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import Runner
 
-from engine.clipping import global_norm
-from engine.problem import Problem
-from engine.runner import Runner
 from tests.engine.gradcheck import (
     assert_identical,
     make_spec,
@@ -103,6 +103,34 @@ def test_replayed_backward_frames_read_their_gradients_back(cell: str, variant: 
         assert_identical(again.deltas, sweep[t].deltas)
 
 
+@pytest.mark.parametrize(("cell", "variant"), MODELS, ids=IDS)
+def test_a_replayed_sweep_adds_one_step_per_frame_and_shows_the_first_sweeps_numbers(
+    cell: str, variant: str
+) -> None:
+    """BPTT run again from T−1 over steps already summed (the stream's run_backward after a
+    whole sweep): one step's contribution per frame, not the window below t, bit for bit."""
+    runner = make_runner(cell, variant, 4)
+    first = {}
+    for t in range(T - 1, -1, -1):
+        runner.step_backward()
+        first[t] = copy.deepcopy(runner.backward_frame(t, include_grads=True))
+    windows: list[int] = []
+    inner = runner.comp.window_grads
+
+    def counted(t_from: int, t_to: int) -> dict[str, np.ndarray]:
+        windows.append(t_to - t_from)
+        return inner(t_from, t_to)
+
+    runner.comp.window_grads = counted  # type: ignore[method-assign]
+    for _ in range(2):
+        windows.clear()
+        for t in range(T - 1, -1, -1):
+            runner.seek(t, "backward")
+            assert_identical(runner.backward_frame(t, include_grads=True), first[t], f"bptt {t}")
+            assert_identical(runner.backward_frame(t, include_grads=True), first[t], f"bptt {t}")
+        assert windows == [1] * (T - 1)  # step 0 is the running sum itself: nothing added
+
+
 @pytest.mark.parametrize("truncate", TRUNCATIONS.values(), ids=TRUNCATIONS.keys())
 @pytest.mark.parametrize(("cell", "variant"), MODELS, ids=IDS)
 def test_frames_rebuilt_from_a_whole_trace_equal_stepped_frames_field_for_field(
@@ -142,7 +170,7 @@ def test_a_seek_straight_to_a_step_shows_the_numbers_the_sweep_showed(
 
 
 def test_the_norm_of_huge_or_tiny_gradients_neither_overflows_nor_underflows() -> None:
-    from engine.grad_sums import _norm
+    from lstm_explorer.engine.grad_sums import _norm
 
     for scale in (1e200, 1e-200):
         arrays = {"a": np.full(3, 3.0 * scale), "b": np.full(1, 4.0 * scale)}

@@ -6,8 +6,12 @@ import math
 
 import numpy as np
 import pytest
-
-from engine.clipping import ClipResult, clip_by_global_norm, clip_by_value, global_norm
+from lstm_explorer.engine.clipping import (
+    ClipResult,
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+)
 
 
 def grads(scale: float = 1.0, dtype: type = np.float64) -> dict[str, np.ndarray]:

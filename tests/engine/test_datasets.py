@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine import datasets
-from engine.errors import FieldError
-from engine.tasks import TASKS, make_task
+from lstm_explorer.engine import datasets
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.tasks import TASKS, make_task
 
 ROOT = Path(__file__).resolve().parents[2]
 # name: (values, first label, first value, last label, last value) — read off the source files
@@ -101,7 +100,7 @@ def test_the_chars_vocabulary_is_in_one_hot_order_with_visible_blanks() -> None:
 def test_every_data_file_is_listed_in_the_package_data() -> None:
     """setuptools globs package data as glob does: "data/*" would miss data/nile/nile.csv."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["engine"]
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["lstm_explorer.engine"]
     engine = ROOT / "engine"
     shipped = {p for pattern in patterns for p in engine.glob(pattern) if p.is_file()}
     files = {p for p in datasets.DATA_DIR.rglob("*") if p.is_file()}

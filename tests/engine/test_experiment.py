@@ -4,14 +4,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from engine.experiment import (
+from lstm_explorer.engine.experiment import (
     ExperimentConfig,
     ExperimentResult,
     RunResult,
     run_experiment,
 )
-from engine.tasks import TASKS
+from lstm_explorer.engine.tasks import TASKS
 
 TINY = ExperimentConfig(
     task="sine",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import BackwardFrame, ForwardFrame, Runner
+from lstm_explorer.engine.variants import Variant
 
-from engine.problem import Problem
-from engine.runner import BackwardFrame, ForwardFrame, Runner
-from engine.variants import Variant
 from tests.engine.gradcheck import (
     VARIANTS,
     make_spec,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import make_targets
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.spec import ModelSpec
 
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.readout import make_targets
-from engine.runner import Runner
-from engine.spec import ModelSpec
 from tests.engine.gradcheck import (
     LOSSES,
     VARIANTS,

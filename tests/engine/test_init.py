@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 import pytest
-
-from engine.init import init_params
-from engine.spec import ModelSpec, check_params, param_shapes
-from engine.variants import FGR_KEYS, Variant
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.spec import ModelSpec, check_params, param_shapes
+from lstm_explorer.engine.variants import FGR_KEYS, Variant
 
 VARIANTS = ["vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR", "NP+CIFG"]
 

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine.activations import sigmoid
-from engine.init import init_params
-from engine.io_params import Limits, from_keras, from_pytorch, to_keras, to_pytorch
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import ModelSpec
-from engine.variants import Variant
+from lstm_explorer.engine.activations import sigmoid
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.io_params import Limits, from_keras, from_pytorch, to_keras, to_pytorch
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.variants import Variant
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NP_SPEC = ModelSpec("lstm", 3, 4, 2, Variant.parse("NP"))

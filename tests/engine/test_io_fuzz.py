@@ -9,13 +9,19 @@ import math
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine.init import init_params
-from engine.io_checks import LSTM_DIMS, RNN_DIMS
-from engine.io_params import FORMATS, Limits, dump_params, from_keras, from_pytorch, load_params
-from engine.spec import ModelSpec, check_params
-from engine.tasks import parse_csv, user_sequence
-from engine.variants import Variant
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.io_checks import LSTM_DIMS, RNN_DIMS
+from lstm_explorer.engine.io_params import (
+    FORMATS,
+    Limits,
+    dump_params,
+    from_keras,
+    from_pytorch,
+    load_params,
+)
+from lstm_explorer.engine.spec import ModelSpec, check_params
+from lstm_explorer.engine.tasks import parse_csv, user_sequence
+from lstm_explorer.engine.variants import Variant
 
 FUZZ = settings(
     max_examples=200,

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_archive import sniff_format
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_frameworks import from_keras
+from lstm_explorer.engine.io_keras_file import read_h5_file, read_keras_file
 
-from engine.errors import FieldError
-from engine.io_archive import sniff_format
-from engine.io_checks import Limits
-from engine.io_frameworks import from_keras
-from engine.io_keras_file import read_h5_file, read_keras_file
 from tests.engine.model_files import (
     FILES,
     INDEX,

@@ -14,11 +14,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_h5_sandbox import read_keras_isolated
+from lstm_explorer.engine.io_keras_file import read_h5_file, read_keras_file
 
-from engine.errors import FieldError
-from engine.io_checks import Limits
-from engine.io_h5_sandbox import read_keras_isolated
-from engine.io_keras_file import read_h5_file, read_keras_file
 from tests.engine.model_files import FILES
 
 READERS = {".keras": read_keras_file, ".h5": read_h5_file}

@@ -10,11 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 import safetensors.numpy
-
-from engine.init import init_params
-from engine.io_params import FORMATS, Limits, dump_params, load_params, read_arrays
-from engine.spec import ModelSpec, check_params
-from engine.variants import Variant
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.io_params import FORMATS, Limits, dump_params, load_params, read_arrays
+from lstm_explorer.engine.spec import ModelSpec, check_params
+from lstm_explorer.engine.variants import Variant
 
 SPECS = {
     "vanilla": ModelSpec("lstm", 3, 4, 2),

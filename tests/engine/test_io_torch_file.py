@@ -8,12 +8,12 @@ import zipfile
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_archive import sniff_format
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_frameworks import TORCH_ORDER, from_pytorch
+from lstm_explorer.engine.io_torch_file import read_torch_file, read_torch_state_dict
 
-from engine.errors import FieldError
-from engine.io_archive import sniff_format
-from engine.io_checks import Limits
-from engine.io_frameworks import TORCH_ORDER, from_pytorch
-from engine.io_torch_file import read_torch_file, read_torch_state_dict
 from tests.engine.model_files import (
     FILES,
     INDEX,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_checks import Limits
+from lstm_explorer.engine.io_torch_file import read_torch_file, read_torch_state_dict
 
-from engine.errors import FieldError
-from engine.io_checks import Limits
-from engine.io_torch_file import read_torch_file, read_torch_state_dict
 from tests.engine.model_files import (
     FILES,
     INDEX,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from engine.batches import (
+from lstm_explorer.engine.batches import (
     FitPlan,
     TaskSampler,
     batch_loss_and_grads,
@@ -14,13 +13,14 @@ from engine.batches import (
     sequence_loss_and_grads,
     targets_of,
 )
-from engine.datasets import windows
-from engine.errors import FieldError
-from engine.init import init_params
-from engine.problem import Problem
-from engine.spec import ModelSpec
-from engine.tasks import TASKS, make_task
-from engine.training import TrainConfig, Trainer
+from lstm_explorer.engine.datasets import windows
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.tasks import TASKS, make_task
+from lstm_explorer.engine.training import TrainConfig, Trainer
+
 from tests.engine.gradcheck import make_spec, random_params
 
 GENERATED = [n for n in TASKS if windows(n) is None]

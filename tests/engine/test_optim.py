@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 import pytest
-
-from engine.optim import SGD, Adam, optimizer_from_state
+from lstm_explorer.engine.optim import SGD, Adam, optimizer_from_state
 
 TARGET = {"W": np.array([[1.0, -2.0], [0.5, 3.0]]), "b": np.array([-1.0, 0.25])}
 

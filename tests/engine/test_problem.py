@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.lstm import LSTMComputation
+from lstm_explorer.engine.problem import COMPUTATIONS, Problem, cell_class
+from lstm_explorer.engine.rnn import RNNComputation
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.sequence import run_trace
 
-from engine.errors import FieldError
-from engine.lstm import LSTMComputation
-from engine.problem import COMPUTATIONS, Problem, cell_class
-from engine.rnn import RNNComputation
-from engine.runner import Runner
-from engine.sequence import run_trace
 from tests.engine.gradcheck import make_spec, random_inputs, random_params, raw_targets
 
 SPEC = make_spec()  # D=2, H=3, O=2, vanilla, MSE

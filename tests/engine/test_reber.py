@@ -12,9 +12,13 @@ from functools import cache
 
 import numpy as np
 import pytest
-
-from engine.reber import SYMBOLS, allowed_accuracy, embedded_reber_string, reber_string
-from engine.tasks import make_task
+from lstm_explorer.engine.reber import (
+    SYMBOLS,
+    allowed_accuracy,
+    embedded_reber_string,
+    reber_string,
+)
+from lstm_explorer.engine.tasks import make_task
 
 # Reber strings: B, a path T S* X or P T* V P, any number of X T* V P loops, then S or X T* V V,
 # E — or the short path B P T* V V E.

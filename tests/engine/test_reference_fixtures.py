@@ -12,11 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine.problem import Problem
-from engine.sequence import TraceResult, run_trace
-from engine.spec import ModelSpec
-from engine.variants import Variant
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import TraceResult, run_trace
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.variants import Variant
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 INDEX = json.loads((FIXTURES / "index.json").read_text())["fixtures"]

@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.spec import ModelSpec, param_shapes
+from lstm_explorer.engine.variants import FGR_KEYS, Variant
 
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.spec import ModelSpec, param_shapes
-from engine.variants import FGR_KEYS, Variant
 from tests.engine.gradcheck import make_spec, random_inputs, random_params
 
 GOOD = make_spec()  # D=2, H=3, O=2, vanilla, MSE

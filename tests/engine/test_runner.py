@@ -10,11 +10,11 @@ import copy
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.sequence import run_trace
 
-from engine.init import init_params
-from engine.problem import Problem
-from engine.runner import Runner
-from engine.sequence import run_trace
 from tests.engine.gradcheck import (
     VARIANTS,
     assert_identical,
@@ -285,7 +285,7 @@ def test_cifg_reports_its_forget_gate_as_one_minus_the_input_gate() -> None:
 
 @pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
 def test_targets_from_an_array_equal_targets_from_lists(loss: str) -> None:
-    from engine.readout import make_targets
+    from lstm_explorer.engine.readout import make_targets
 
     rng = np.random.default_rng(3)
     if loss == "mse":

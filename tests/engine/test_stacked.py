@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import ModelSpec, check_params, layer_key, param_shapes
 
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.readout import Targets
-from engine.runner import Runner
-from engine.sequence import run_trace
-from engine.spec import ModelSpec, check_params, layer_key, param_shapes
 from tests.engine.gradcheck import (
     central_difference,
     chunks,

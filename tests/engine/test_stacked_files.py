@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.io_layers import ModelFile
+from lstm_explorer.engine.io_torch_file import read_torch_file
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.sequence import run_trace
+from lstm_explorer.engine.spec import layer_key
 
-from engine.errors import FieldError
-from engine.io_layers import ModelFile
-from engine.io_torch_file import read_torch_file
-from engine.problem import Problem
-from engine.sequence import run_trace
-from engine.spec import layer_key
 from tests.engine.model_files import FILES, INDEX, models, sidecar, tolerance
 
 STACKED_TORCH = [
@@ -78,8 +78,8 @@ def test_a_stack_of_unequal_hidden_sizes_is_refused_naming_them() -> None:
 
 
 def test_a_stack_exports_to_pytorch_keys_that_read_back_as_the_same_stack() -> None:
-    from engine.io_frameworks import to_pytorch
-    from engine.io_layers import from_torch_state_dict
+    from lstm_explorer.engine.io_frameworks import to_pytorch
+    from lstm_explorer.engine.io_layers import from_torch_state_dict
 
     model = read("torch-lstm-3-f64")
     params, _ = model.stacked_params()

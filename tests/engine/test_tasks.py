@@ -6,11 +6,17 @@ import math
 
 import numpy as np
 import pytest
-
-from engine.datasets import windows
-from engine.readout import make_targets
-from engine.task_data import TaskData
-from engine.tasks import CHARS_PATH, TASKS, WEATHER_MEAN, WEATHER_STD, make_task, weather_series
+from lstm_explorer.engine.datasets import windows
+from lstm_explorer.engine.readout import make_targets
+from lstm_explorer.engine.task_data import TaskData
+from lstm_explorer.engine.tasks import (
+    CHARS_PATH,
+    TASKS,
+    WEATHER_MEAN,
+    WEATHER_STD,
+    make_task,
+    weather_series,
+)
 
 NAMES = list(TASKS)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.init import init_params
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.readout import Targets, make_targets
+from lstm_explorer.engine.spec import ModelSpec
+from lstm_explorer.engine.training import TrainConfig, Trainer, UpdateMetrics
 
-from engine.init import init_params
-from engine.problem import Problem
-from engine.readout import Targets, make_targets
-from engine.spec import ModelSpec
-from engine.training import TrainConfig, Trainer, UpdateMetrics
 from tests.engine.gradcheck import make_spec
 
 T = 6

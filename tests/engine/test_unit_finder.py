@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.errors import FieldError
+from lstm_explorer.engine.problem import Problem
+from lstm_explorer.engine.runner import Runner
+from lstm_explorer.engine.unit_finder import rank_units
+from lstm_explorer.engine.user_text import text_task
 
-from engine.errors import FieldError
-from engine.problem import Problem
-from engine.runner import Runner
-from engine.unit_finder import rank_units
-from engine.user_text import text_task
 from tests.planted_unit import PLANTED, QUOTED_TEXT, planted_params, planted_spec, quoted_spans
 
 

@@ -6,9 +6,8 @@ import math
 
 import numpy as np
 import pytest
-
-from engine.readout import make_targets
-from engine.tasks import parse_csv, user_sequence
+from lstm_explorer.engine.readout import make_targets
+from lstm_explorer.engine.tasks import parse_csv, user_sequence
 
 NAN = math.nan
 

@@ -261,6 +261,7 @@ export class CircuitDiagram extends DiagramBase {
 
   /** Readout: v = V y + b_V, ŷ = v (MSE) or softmax(v); kept above the output gate's labels. */
   _readout(L) {
+    if (this.stack.below) return this._toAbove(L);
     const x = X.read;
     const tap = group(L, "readout-in", "wire-probe");
     wire(tap, [[x, Y.mid], [x, 209]]);
@@ -275,6 +276,18 @@ export class CircuitDiagram extends DiagramBase {
       label: { x, y: 311, anchor: "middle" }, name: "prediction ŷ(t)" });
     const target = group(L, "target", "target");
     this.bind(target, { q: "target", label: { x, y: 326, anchor: "middle" } });
+  }
+
+  /** Below the top of a stack: y(t) goes up as the next layer's x(t); its δx comes back down. */
+  _toAbove(L) {
+    const x = X.read;
+    const up = this.stack.layer + 1;
+    const g = group(L, "to-above", "wire-probe");
+    wire(g, [[x, Y.mid], [x, 262]]);
+    this.bind(g, { q: "y", dq: "dy_from_above", label: { x, y: 306, anchor: "middle", when: "backward" },
+      name: `y(t) → layer ${up}, where it is x(t); backward: the δ layer ${up} hands down` });
+    actBox(L, "layer-above", x, 276, `layer ${up}`, { w: 66, h: 24, kind: "readout" });
+    caption(L, x, 304, "its input x(t)", { "text-anchor": "middle", class: "caption fwd-only" });
   }
 
   /**

@@ -33,15 +33,26 @@ function rgbOf(hex) {
   return RGB.get(hex);
 }
 
-/** Colour at position u ∈ [0, 1] of a ramp (linear in RGB between ColorBrewer stops). */
-export function rampAt(ramp, u) {
+/** [r, g, b] at position u ∈ [0, 1] of a ramp (linear in RGB between ColorBrewer stops). */
+export function rgbAt(ramp, u) {
   const p = Math.min(1, Math.max(0, u)) * (ramp.length - 1);
   const k = Math.min(ramp.length - 2, Math.floor(p));
   const a = rgbOf(ramp[k]);
   const b = rgbOf(ramp[k + 1]);
   const w = p - k;
-  const c = a.map((v, j) => Math.round(v + (b[j] - v) * w));
+  return a.map((v, j) => Math.round(v + (b[j] - v) * w));
+}
+
+/** CSS colour at position u ∈ [0, 1] of a ramp. */
+export function rampAt(ramp, u) {
+  const c = rgbAt(ramp, u);
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/** [r, g, b] of value v in `family` (for pixels); null for a missing or non-finite value. */
+export function rgbFor(family, v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return null;
+  return rgbAt((FAMILIES[family] || FAMILIES.act).ramp, position(family, v));
 }
 
 /** Position in [0, 1] of value v in a family's domain (0.5 = zero for diverging ones). */

@@ -54,6 +54,7 @@ export class Controls {
     setOptions(view.refs.cmpVariant, variants);
     setOptions(model.refs.task, presets.tasks.map((t) => [t.name, t.name]));
     model.refs.hidden_size.max = presets.limits.max_hidden_size;
+    model.refs.num_layers.max = presets.limits.max_num_layers;
     model.refs.length.max = presets.limits.max_sequence_length;
     this.sections.backward.refs.truncate.max = presets.limits.max_sequence_length;
   }
@@ -69,6 +70,7 @@ export class Controls {
     const variant = this.presets?.variants.find((v) => v.key === state.variant);
     r.variantHelp.textContent = variant ? variant.description : "";
     setValue(r.hidden_size, state.hidden_size);
+    setValue(r.num_layers, state.num_layers);
     setValue(r.task, state.task);
     const task = this.presets?.tasks.find((t) => t.name === state.task);
     r.taskHelp.textContent = task ? `${task.description} (${task.task_type.replaceAll("_", "-")}, ${task.loss})` : "";

@@ -24,6 +24,8 @@ export function modelSection(emit) {
     variant: select("variant", [["vanilla", "vanilla"]], { onchange: set("variant") }),
     variantHelp: h("p", { class: "hint", id: "variant-help" }),
     hidden_size: num("hidden_size", { min: 1, step: 1, onchange: set("hidden_size", Number) }),
+    // Stacked layers; the bound comes from GET /presets (max_num_layers).
+    num_layers: num("num_layers", { min: 1, step: 1, onchange: set("num_layers", Number) }),
     task: select("task", [["sine", "sine"]], { onchange: set("task") }),
     taskHelp: h("p", { class: "hint", id: "task-help" }),
     length: num("length", { min: 0, step: 1, onchange: set("length", Number) }),
@@ -35,9 +37,10 @@ export function modelSection(emit) {
     h("h2", { id: "sec-model" }, "Model"),
     h("div", { class: "segmented", role: "group", "aria-label": "cell" }, refs.cellLstm, refs.cellRnn),
     refs.variantField, refs.variantHelp,
-    h("div", { class: "row2" }, field("Hidden size H", refs.hidden_size), field("Seed", refs.seed)),
+    h("div", { class: "row2" }, field("Hidden size H", refs.hidden_size), field("Layers L", refs.num_layers)),
     field("Task", refs.task), refs.taskHelp,
-    h("div", { class: "row2" }, field("Length T", refs.length), field("Init", refs.init)),
+    h("div", { class: "row2" }, field("Length T", refs.length), field("Seed", refs.seed)),
+    field("Init", refs.init),
     btn("New seed", "Draw a new random seed: fresh parameters and data", () =>
       emit("control:set", { seed: Math.floor(Math.random() * 100000) }), { class: "small" }),
   );

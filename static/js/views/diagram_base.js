@@ -6,7 +6,7 @@
 
 import { el, addMarkers, newPrefix, colorFor, gradientCss, Tooltip, appendMath } from "./svg_kit.js";
 import { fmtNum as fmt } from "../format.js";
-import { lookup } from "./diagram_notation.js";
+import { layerTables, lookup } from "./diagram_notation.js";
 import { renderStrip, placeStrips } from "./diagram_strips.js";
 import { setText } from "./dom.js";
 
@@ -19,6 +19,8 @@ export class DiagramBase {
     this.container = container;
     this.onHover = typeof opts.onHover === "function" ? opts.onHover : null;
     this.spec = spec;
+    this.base = { values: spec.values, deltas: spec.deltas }; // the one-layer notation
+    this.stack = { layer: 0, L: 1, below: false };
     this.prefix = newPrefix(spec.name);
     this.mode = "forward";
     this.playing = false;
@@ -60,11 +62,20 @@ export class DiagramBase {
     this._renderLegend();
   }
 
-  /** Redraw the structure: {cell, variant, structure: {input_gate, ..., gate_recurrence}}. */
-  setStructure({ cell = "lstm", variant = "", structure = {} } = {}) {
+  /**
+   * Redraw the structure: {cell, variant, structure: {input_gate, ..., gate_recurrence}} and, in
+   * a stack of num_layers, the layer drawn (its input is the layer below's output; below the
+   * top its output goes up to the next layer instead of the readout).
+   */
+  setStructure({ cell = "lstm", variant = "", structure = {}, layer = 0, num_layers: L = 1 } = {}) {
     this.cell = cell;
     this.variant = variant;
     this.structure = { ...DEFAULT_STRUCTURE, ...structure };
+    this.stack = { layer, L, below: layer < L - 1 };
+    this.spec = { ...this.spec, ...layerTables(this.base, cell, layer, L) };
+    const title = L > 1 ? `${this.spec.title} — layer ${layer} of ${L}` : this.spec.title;
+    setText(this.titleEl, title);
+    this.svg.setAttribute("aria-label", title);
     this.layer.replaceChildren();
     this.probes = [];
     this.tooltip.hide();

@@ -18,6 +18,7 @@ const gateTorch = (g, post) =>
 /** Entries for each unit u ∈ units, built by fn(u). */
 const each = (units, fn) => Object.fromEntries(units.map(fn));
 const FGR_PAIRS = ["i", "f", "o"].flatMap((a) => ["i", "f", "o"].map((b) => [a, b]));
+const DELTA_TABLES = new WeakSet(); // tables of backward keys (also each layer's copies)
 
 /** LSTM forward quantities: keys of a forward frame's `values`. */
 export const LSTM_VALUES = {
@@ -139,12 +140,42 @@ export const RNN_DELTAS = {
 };
 
 /**
+ * The notation tables of layer `layer` in a stack of L: its input x(t) is the hidden output of
+ * the layer below, and its δx is the error handed down to it; below the top, the error that
+ * arrives from the layer above (`dy_from_above`, RNN `dh_from_above`) takes the readout's place.
+ * One layer: the tables as they are.
+ */
+export function layerTables({ values, deltas }, cell, layer, L) {
+  if (L < 2) return { values, deltas };
+  const v = { ...values };
+  const d = { ...deltas };
+  const y = cell === "rnn" ? "h" : "y";
+  const out = cell === "rnn" ? "hidden state" : "block output";
+  if (layer > 0) {
+    v.x = { ...values.x, sym: `x(t) = ${y}(t) of layer ${layer - 1}`, len: null,
+      name: `input of layer ${layer}: the ${out} ${y}(t) of layer ${layer - 1}`,
+      torch: `output of layer ${layer - 1}, the input of *_l${layer}` };
+    d.dx = { ...deltas.dx, sym: `δx → layer ${layer - 1}`, len: null,
+      name: `error handed down to layer ${layer - 1}: there it is the δ from above, part of its δ${y}`,
+      torch: `grad of the output of layer ${layer - 1} through *_ih_l${layer}` };
+  }
+  if (layer < L - 1) {
+    d[`d${y}_from_above`] = { sym: `δ from layer ${layer + 1}`,
+      name: `error from layer ${layer + 1}: the δx(t) it hands down (in place of a readout's error)`,
+      torch: `grad of the output of layer ${layer} through *_ih_l${layer + 1}` };
+    d[`d${y}`] = { ...deltas[`d${y}`], name: `error at the ${out} (from layer ${layer + 1} + from t+1)` };
+  }
+  DELTA_TABLES.add(d);
+  return { values: v, deltas: d };
+}
+
+/**
  * Array for quantity `key` of `table` from the frame, or null when absent; a cross-entropy
  * target is a class label, returned as the number it is.
  */
 export function lookup(table, key, values, deltas) {
   if (!table[key]) return null;
-  const src = table === LSTM_DELTAS || table === RNN_DELTAS ? deltas : values;
+  const src = table === LSTM_DELTAS || table === RNN_DELTAS || DELTA_TABLES.has(table) ? deltas : values;
   const arr = src ? src[key] : null;
   return Array.isArray(arr) || (key === "target" && Number.isInteger(arr)) ? arr : null;
 }

@@ -58,20 +58,22 @@ export class EquationsView {
     const m = store.meta;
     const s = fullStructure(m.structure || {});
     const hasParams = Boolean(params);
-    const sig = `${m.cell}|${mode}|${JSON.stringify(s)}|${hasParams}|${m.loss}`;
+    const layer = m.layer ?? 0;
+    const L = m.num_layers || 1;
+    const sig = `${m.cell}|${mode}|${JSON.stringify(s)}|${hasParams}|${m.loss}|${layer}|${L}`;
     const frame = store.fwd[t] || null;
     const bframe = mode === "backward" ? store.bwd[t] || null : null;
     // Every term is in the frames of step t: what arrives from t+1 is sent with step t.
-    return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe, label,
+    return { sig, cell: m.cell, mode, s, hasParams, loss: m.loss, t, T: m.T, unit, frame, bframe, label, layer, L,
       ctx: frame && (mode === "forward" || bframe)
         ? { v: frame.values, d: bframe ? bframe.deltas : null, P: params, j: unit, frame }
         : null };
   }
 
-  _build({ cell, mode, s, hasParams, loss }) {
+  _build({ cell, mode, s, hasParams, loss, layer, L }) {
     const katex = katexLib();
     this.list.replaceChildren();
-    this._rows = equationRows({ cell, mode, structure: s, hasParams, loss }).map((r) => {
+    this._rows = equationRows({ cell, mode, structure: s, hasParams, loss, layer, L }).map((r) => {
       const item = document.createElement("div");
       item.className = "eq-row";
       const label = document.createElement("span");
@@ -102,10 +104,11 @@ export class EquationsView {
     });
   }
 
-  _render({ mode, cell, t, T, unit, ctx, s, label, bframe }) {
+  _render({ mode, cell, t, T, unit, ctx, s, label, bframe, layer, L }) {
     const what = mode === "backward" ? "backward (BPTT)" : "forward";
     const cellName = cell === "rnn" ? "Simple RNN" : "LSTM";
-    const head = `${label}${cellName} ${what} — numbers of unit ${unit} at step t = ${t}` +
+    const of = L > 1 ? ` — layer ${layer} of ${L}` : "";
+    const head = `${label}${cellName} ${what}${of} — numbers of unit ${unit} at step t = ${t}` +
       (T ? ` of ${T - 1}` : "");
     setText(this.head, head);
     this.el.classList.toggle("no-numbers", !ctx);

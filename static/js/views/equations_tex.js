@@ -5,6 +5,7 @@
 // number the engine sent (docs/NOTATION.md, "Frame terms"); nothing is computed here.
 
 import { fmtNum } from "../format.js";
+import { layerRows } from "./equations_layers.js";
 
 const GATE_BAR = { z: "\\bar z", i: "\\bar\\imath", f: "\\bar f", o: "\\bar o" };
 const Y_PREV = "y(t{-}1)";
@@ -221,9 +222,10 @@ export function fullStructure(structure) {
     output_activation: true, peepholes: true, coupled: false, gate_recurrence: false, ...structure };
 }
 
-/** Equation rows for a cell ("lstm" | "rnn"), mode, structure (variant switches). */
-export function equationRows({ cell, mode, structure, hasParams, loss }) {
+/** Equation rows for a cell ("lstm" | "rnn"), mode, structure (variant switches), and layer of L. */
+export function equationRows({ cell, mode, structure, hasParams, loss, layer = 0, L = 1 }) {
   const s = fullStructure(structure);
-  if (cell === "rnn") return mode === "backward" ? rnnBackward(loss) : rnnForward(hasParams, loss);
-  return mode === "backward" ? lstmBackward(s) : lstmForward(s, hasParams, loss);
+  const rows = cell === "rnn" ? (mode === "backward" ? rnnBackward(loss) : rnnForward(hasParams, loss))
+    : mode === "backward" ? lstmBackward(s) : lstmForward(s, hasParams, loss);
+  return L > 1 ? layerRows(rows, { cell, mode, layer, L }) : rows;
 }

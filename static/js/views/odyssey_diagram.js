@@ -265,6 +265,7 @@ export class OdysseyDiagram extends DiagramBase {
 
   /** Readout at the top left: v = V y + b_V → ŷ. */
   _readout(L) {
+    if (this.stack.below) return this._toAbove(L);
     const [bx, by] = P.branch;
     const tap = group(L, "readout-in", "wire-probe");
     wire(tap, [[bx, by], [P.v[0] + 16, by]], { style: "solid weighted" });
@@ -278,6 +279,18 @@ export class OdysseyDiagram extends DiagramBase {
       name: "prediction ŷ(t)" });
     this.bind(group(L, "target", "target"), { q: "target", label: { x: P.yhat[0], y: by + 45, anchor: "middle" } });
   }
+  /** Below the top of a stack: y(t) goes to the next layer as its x(t); its δx comes back. */
+  _toAbove(L) {
+    const [bx, by] = P.branch;
+    const up = this.stack.layer + 1;
+    const g = group(L, "to-above", "wire-probe");
+    wire(g, [[bx, by], [P.yhat[0] + 31, by]]);
+    this.bind(g, { q: "y", dq: "dy_from_above", label: { x: (bx + P.yhat[0]) / 2 + 16, y: by - 12, anchor: "middle", when: "backward" },
+      name: `y(t) → layer ${up}, where it is x(t); backward: the δ layer ${up} hands down` });
+    actBox(L, "layer-above", P.yhat[0], by, `layer ${up}`, { w: 60, h: 22, kind: "readout" });
+    caption(L, P.yhat[0], by + 28, "its input x(t)", { "text-anchor": "middle", class: "caption fwd-only" });
+  }
+
 
   /**
    * FGR: i, f, o of step t−1 feed every gate (nine matrices R_ab). Drawn as one dotted ring

@@ -6,7 +6,7 @@
 
 import { DiagramBase } from "./diagram_base.js";
 import { RNN_VALUES, RNN_DELTAS } from "./diagram_notation.js";
-import { el, group, wire, sumNode, actCircle, letterNode, mathText, caption, cutMark } from "./svg_kit.js";
+import { el, group, wire, sumNode, actBox, actCircle, letterNode, mathText, caption, cutMark } from "./svg_kit.js";
 import { setText } from "./dom.js";
 
 const W = 600;
@@ -68,19 +68,29 @@ export class RnnDiagram extends DiagramBase {
       this.bind(hNode, { q: "h_prev", label: { x: x + R + 2, y: Y.h - 30 }, strip: { follow: "below" },
         name: "h(t−1): what this step reads through W" });
     }
-    const wv = group(g, live ? "V" : null, "wire-probe");
-    wire(wv, [[x, Y.h - R], [x, Y.o + R + 2]], { style: "solid weighted" });
-    mathText(g, x - 8, (Y.h + Y.o) / 2 + 4, "V", { "text-anchor": "end", class: "weight" });
-    b(wv, { q: "h", dq: "dh_readout", label: { x: x + 6, y: (Y.h + Y.o) / 2 + 4, when: "backward" },
-      name: "V h(t): the hidden state into the output (weights V)" });
-    b(letterNode(g, live ? "o" : null, x, Y.o, "o", R), { q: "o", dq: "do",
-      label: { x: x + R + 6, y: Y.o + 4 }, name: "output o = c + V h" });
-    const wo = group(g, live ? "o-to-yhat" : null, "wire-probe");
-    wire(wo, [[x, Y.o - R], [x, Y.yhat + R + 2]]);
-    b(wo, { q: "o", dq: "do" });
-    b(letterNode(g, live ? "y-hat" : null, x, Y.yhat, "ŷ", R), { q: "y_hat",
-      label: { x: x + R + 6, y: Y.yhat + 4 }, name: "prediction ŷ = o (MSE) or softmax(o)" });
-    if (live) this.bind(group(g, "target", "target"), { q: "target", label: { x: x + R + 6, y: Y.yhat + 19 } });
+    if (this.stack.below) {
+      // Below the top of a stack: h(t) goes up as the next layer's x(t); its δx comes back down.
+      const up = this.stack.layer + 1;
+      const wu = group(g, live ? "to-above" : null, "wire-probe");
+      wire(wu, [[x, Y.h - R], [x, Y.yhat + 14]]);
+      b(wu, { q: "h", dq: "dh_from_above", label: { x: x + 6, y: (Y.h + Y.o) / 2 + 4, when: "backward" },
+        name: `h(t) → layer ${up}, where it is x(t); backward: the δ layer ${up} hands down` });
+      actBox(g, null, x, Y.yhat, `layer ${up}`, { w: 58, h: 22, kind: "readout" });
+    } else {
+      const wv = group(g, live ? "V" : null, "wire-probe");
+      wire(wv, [[x, Y.h - R], [x, Y.o + R + 2]], { style: "solid weighted" });
+      mathText(g, x - 8, (Y.h + Y.o) / 2 + 4, "V", { "text-anchor": "end", class: "weight" });
+      b(wv, { q: "h", dq: "dh_readout", label: { x: x + 6, y: (Y.h + Y.o) / 2 + 4, when: "backward" },
+        name: "V h(t): the hidden state into the output (weights V)" });
+      b(letterNode(g, live ? "o" : null, x, Y.o, "o", R), { q: "o", dq: "do",
+        label: { x: x + R + 6, y: Y.o + 4 }, name: "output o = c + V h" });
+      const wo = group(g, live ? "o-to-yhat" : null, "wire-probe");
+      wire(wo, [[x, Y.o - R], [x, Y.yhat + R + 2]]);
+      b(wo, { q: "o", dq: "do" });
+      b(letterNode(g, live ? "y-hat" : null, x, Y.yhat, "ŷ", R), { q: "y_hat",
+        label: { x: x + R + 6, y: Y.yhat + 4 }, name: "prediction ŷ = o (MSE) or softmax(o)" });
+      if (live) this.bind(group(g, "target", "target"), { q: "target", label: { x: x + R + 6, y: Y.yhat + 19 } });
+    }
     caption(g, x - R - 4, Y.a - 10, "a", { "text-anchor": "end", class: "caption fn-letter" });
     caption(g, x - R - 6, Y.h + 4, "h", { "text-anchor": "end", class: "caption fn-letter" });
   }
