@@ -104,14 +104,24 @@ export class FigureTools {
   /** ctx: {meta, state} of the view on screen. */
   update(ctx) {
     this.ctx = ctx;
+    // The compare panels' diagrams: kept legible and zoomable too (their toolbar is the page's).
+    // Checked on every render, not only when the look changes: a panel may replace its figure
+    // (another cell kind) while the number of figures stays the same.
+    let added = false;
+    for (const figure of this.figures) {
+      if (figure.matches("figure.dg") && !this.zooms.has(figure)) {
+        this.zooms.set(figure, new DiagramZoom(figure, { emit: this.emit }));
+        added = true;
+      }
+    }
     const look = `${ctx.meta?.cell}|${ctx.meta?.variant}|${ctx.state?.diagram}|${ctx.state?.compare}|`
       + `${this.figures.length}`;
-    if (look !== this._look) {
+    if (look !== this._look || added) {
       this._look = look;
-      // The compare panels' diagrams: kept legible and zoomable too (their toolbar is the page's).
-      for (const figure of this.figures) {
-        if (figure.matches("figure.dg") && !this.zooms.has(figure)) {
-          this.zooms.set(figure, new DiagramZoom(figure, { emit: this.emit }));
+      for (const [figure, zoom] of this.zooms) {
+        if (!figure.isConnected) {
+          zoom.disconnect();
+          this.zooms.delete(figure);
         }
       }
       this.refresh();

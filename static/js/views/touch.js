@@ -43,6 +43,15 @@ export class DiagramZoom {
     this.scroller.addEventListener("touchend", (ev) => this._onTouchEnd(ev), { passive: true });
     this.scroller.addEventListener("touchcancel", () => { this._touch = null; this._pinch = null; });
     this.scroller.addEventListener("keydown", (ev) => this._onKey(ev));
+    // A diagram first laid out after apply() ran (a compare panel or a tab shown later) is
+    // sized the moment it gets a box, whoever shows it.
+    this._sizer = new ResizeObserver(() => { if (!this.font) this.apply(); });
+    this._sizer.observe(this.scroller);
+  }
+
+  /** Stop watching the diagram's box (its figure left the page). */
+  disconnect() {
+    this._sizer.disconnect();
   }
 
   /** A diagram wider or taller than its box is reached by Tab; its arrow keys pan it. */
