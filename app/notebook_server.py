@@ -20,6 +20,16 @@ from lstm_explorer.app.settings import Settings
 START_TIMEOUT_S = 30.0
 
 
+def stop_server_thread(server: uvicorn.Server, thread: threading.Thread) -> None:
+    """Ask uvicorn, serving in `thread`, to finish (open streams are closed) and join the thread;
+    forced to exit if it has not finished within 15 s."""
+    server.should_exit = True
+    thread.join(timeout=15)
+    if thread.is_alive():
+        server.force_exit = True
+        thread.join(timeout=5)
+
+
 class LocalServer:
     """The app on `http://<host>:<port>` until close()."""
 
@@ -65,11 +75,7 @@ class LocalServer:
     def close(self) -> None:
         """Stop serving (open streams are closed) and join the thread; idempotent."""
         if self._thread.is_alive():
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=5)
+            stop_server_thread(self._server, self._thread)
         self.socket.close()
 
     def _run(self) -> None:

@@ -3,8 +3,8 @@
 Parameters stay separate per gate in the notation (W_z, R_i, p_f, ...); internally the gates that
 have weights are stacked once into fused matrices so a step costs one matrix-vector product for
 all gates. Every intermediate value is written into preallocated (T, n) arrays: the trace.
-The backward equations are written once (`_through_cell`), on errors whose last axis is the unit
-axis: one step's errors in BPTT, or a batch of seeds for connectivity.
+The backward pass and the parameter gradients are in engine/lstm_backward.py, the terms of a frame
+in engine/lstm_frames.py: both read this trace.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from lstm_explorer.engine import lstm_frames
-from lstm_explorer.engine.activations import tanh_grad_from_output
+from lstm_explorer.engine import lstm_backward, lstm_frames
 from lstm_explorer.engine.analysis import saturation
-from lstm_explorer.engine.array_ops import shifted, sigmoid_into, transpose_copy
+from lstm_explorer.engine.array_ops import sigmoid_into, transpose_copy
 from lstm_explorer.engine.cell import Arrays, Carry, CellComputation
 from lstm_explorer.engine.readout import predict, readout_error, step_loss
 from lstm_explorer.engine.spec import ModelSpec
@@ -214,18 +213,9 @@ class LSTMComputation(CellComputation):
         return saturation(gates, [self.act[t, : self.H]] if self.variant.input_activation else [])
 
     # ----------------------------------------------------------------- backward
+    # The equations are in engine/lstm_backward.py; these methods are the cell interface to them.
     def prepare_derivatives(self, n: int) -> None:
-        """act_grad = ∂act/∂pre in the units' layout (g'(z̄) = 1 − z², σ'(ā) = a ⊙ (1 − a)) and
-        h'(c) = 1 − h(c)², for steps 0..n−1: element by element, every step at once."""
-        lo, H = self.derived, self.H
-        if n <= lo:
-            return
-        z, gates = self.act[lo:n, :H], self.act[lo:n, H:]
-        self.act_grad[lo:n, :H] = tanh_grad_from_output(z) if self.variant.input_activation else 1.0
-        self.act_grad[lo:n, H:] = gates * (1.0 - gates)
-        if self.h_grad is not None:
-            self.h_grad[lo:n] = tanh_grad_from_output(self.hc[lo:n])
-        self.derived = n
+        lstm_backward.prepare_derivatives(self, n)
 
     def start_backward(self, truncate: int | None) -> None:
         """Readout errors of every step at once, and where truncation cuts the flow of errors."""
@@ -243,143 +233,20 @@ class LSTMComputation(CellComputation):
         assert self.RgT is not None
         return np.dot(dpre[..., self.H :], self.RgT.T)
 
-    def _through_cell(
-        self,
-        t: int,
-        dy: np.ndarray,
-        dnext: np.ndarray | None,
-        dc_next: np.ndarray | None,
-        dpre: np.ndarray,
-        dc: np.ndarray,
-    ) -> None:
-        """Greff's backward equations inside step t, on errors whose last axis is the unit axis.
-
-        dy: the whole error at y(t); dnext: dz̄, dī, df̄, dō of t+1 side by side, dc_next: dc(t+1)
-        (None: nothing arrives from t+1). Writes the d*_bar of t into dpre and dc(t) into dc.
-        """
-        v, H, sl = self.variant, self.H, self.slices
-        c_prev = self.c0 if t == 0 else self.c[t - 1]
-        act, act_grad = self.act[t], self.act_grad[t]
-        # FGR: errors into the gates of t from the gates of t+1
-        extra = self.gate_recurrent(dnext) if (self.Rg is not None and dnext is not None) else None
-        # Output gate (through σ' now if its peephole passes do_bar on to the cell)
-        if v.output_gate:
-            do = dpre[..., sl["o"]]
-            np.multiply(dy, self.hc[t], out=do)
-            if extra is not None:
-                do += extra[..., 2 * H :]
-            if self.p_o is not None:
-                do *= act_grad[sl["o"]]
-        # Cell: through h, the output peephole, and from t+1 along the highway and peepholes
-        if v.output_gate:
-            np.multiply(dy, act[sl["o"]], out=dc)
-        else:
-            dc[...] = dy
-        if self.h_grad is not None:
-            dc *= self.h_grad[t]
-        if self.p_o is not None:
-            dc += self.p_o * dpre[..., sl["o"]]
-        if dnext is not None:
-            assert dc_next is not None
-            if self.f_all is not None:
-                dc += dc_next * self.f_all[t + 1]
-            else:
-                dc += dc_next
-            for _, gate, p_gate in self.peep_prev:
-                dc += p_gate * dnext[..., gate]
-        # Forget gate
-        if v.has_forget_params:
-            np.multiply(dc, c_prev, out=dpre[..., sl["f"]])
-        # Input gate (CIFG: f = 1 − i, so i also pays for what f would have kept)
-        z = act[:H]
-        if v.input_gate:
-            np.multiply(dc, z - c_prev if v.coupled else z, out=dpre[..., sl["i"]])
-        if extra is not None:
-            dpre[..., H : 3 * H] += extra[..., : 2 * H]
-        # Block input
-        if v.input_gate:
-            np.multiply(dc, act[sl["i"]], out=dpre[..., :H])
-        else:
-            dpre[..., :H] = dc
-        # Through the activation functions: g' for z̄, σ' for the gates (o unless done above)
-        dpre[..., self.late] *= act_grad[self.late]
-
     def backward_step(self, t: int) -> None:
-        """BPTT for step t, given step t+1 (Greff's backward equations)."""
-        assert self.dv_proj is not None
-        dnext = None if self.cut[t] else self.dpre[t + 1]
-        dy = self.dy[t]
-        # backprop into y: from the readout and from every unit at t+1
-        if dnext is None:
-            dy[:] = self.dv_proj[t]
-        else:
-            np.add(self.dv_proj[t], self.recurrent(dnext), out=dy)
-        dc_next = None if dnext is None else self.dc[t + 1]
-        self._through_cell(t, dy, dnext, dc_next, self.dpre[t], self.dc[t])
-        # backprop into x
-        np.dot(self.dpre[t], self.WT.T, out=self.dx[t])
+        lstm_backward.backward_step(self, t)
 
     def batch_step(
         self, t: int, seed: np.ndarray | None, carry: Carry | None
     ) -> tuple[np.ndarray, Carry]:
-        if carry is None:
-            assert seed is not None
-            dy, dnext, dc_next = seed, None, None
-        else:
-            dnext, dc_next = carry
-            dy = self.recurrent(dnext)
-            if seed is not None:  # a stacked layer: the error from the layer above, too
-                dy += seed
-        batch = dy.shape[0]
-        dpre = np.empty((batch, self.pre.shape[1]), dtype=self.dpre.dtype)
-        dc = np.empty((batch, self.H), dtype=self.dc.dtype)
-        self._through_cell(t, dy, dnext, dc_next, dpre, dc)
-        return np.dot(dpre, self.WT.T), (dpre, dc)
+        return lstm_backward.batch_step(self, t, seed, carry)
 
     # ----------------------------------------------------------------- gradients
     def window_grads(self, t_from: int, t_to: int) -> Arrays:
-        """Fused sums over t_from..t_to−1: W, R (all units), b, p_<gate>, Rg (FGR), V, b_V."""
-        v, sl = self.variant, self.slices
-        assert self.dv is not None
-        win = slice(t_from, t_to)
-        dpre = self.dpre[win]
-        out: Arrays = {
-            "W": dpre.T @ self.x[win],
-            "R": dpre.T @ shifted(self.y0, self.y, t_from, t_to),
-            "b": dpre.sum(axis=0),
-        }
-        if v.peepholes:
-            c_prev = shifted(self.c0, self.c, t_from, t_to)
-            for g in self.peephole_gates:
-                cells = self.c[win] if g == "o" else c_prev
-                out[f"p_{g}"] = np.einsum("th,th->h", cells, dpre[:, sl[g]])
-        if v.gate_recurrence:
-            gates_prev = shifted(self.gates0, self.act[:, sl["i"].start :], t_from, t_to)
-            out["Rg"] = dpre[:, sl["i"].start :].T @ gates_prev
-        dv = self.dv[win]
-        out["V"] = dv.T @ self.y[win]
-        out["b_V"] = dv.sum(axis=0)
-        return out
+        return lstm_backward.window_grads(self, t_from, t_to)
 
     def named_grads(self, fused: Arrays) -> Arrays:
-        v, H, sl = self.variant, self.H, self.slices
-        out: Arrays = {}
-        for g in self.gates:
-            out[f"dW_{g}"] = fused["W"][sl[g]]
-        for g in self.gates:
-            out[f"dR_{g}"] = fused["R"][sl[g]]
-        for g in self.peephole_gates:
-            out[f"dp_{g}"] = fused[f"p_{g}"]
-        for g in self.gates:
-            out[f"db_{g}"] = fused["b"][sl[g]]
-        if v.gate_recurrence:
-            dRg = fused["Rg"]
-            for bi, bb in enumerate(FGR_GATES):
-                for ai, a in enumerate(FGR_GATES):
-                    out[f"dR_{a}{bb}"] = dRg[bi * H : (bi + 1) * H, ai * H : (ai + 1) * H]
-        out["dV"] = fused["V"]
-        out["db_V"] = fused["b_V"]
-        return out
+        return lstm_backward.named_grads(self, fused)
 
     def initial_state_grads(self) -> Arrays:
         """Gradients of the loss with respect to y(−1) and c(−1): what step 0 sends back."""

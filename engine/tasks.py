@@ -1,16 +1,26 @@
-"""Built-in tasks, generated on the fly and deterministic for a seed; user sequences and CSV."""
+"""Built-in tasks, generated on the fly and deterministic for a seed; user sequences and CSV.
+
+TASKS is the one registry of built-in tasks; the tasks made from data (the series, the text, the
+Reber grammar) are in engine/dataset_tasks.py, what a task offers the picker in engine/task_info.py.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from lstm_explorer.engine import datasets, reber
+from lstm_explorer.engine.dataset_tasks import DATASET_GENERATORS, DATASET_TASKS
 from lstm_explorer.engine.errors import FieldError
 from lstm_explorer.engine.task_data import TaskData, one_hot, only_last
+from lstm_explorer.engine.task_info import (
+    MAX_LENGTH,
+    TaskGenerator,
+    TaskInfo,
+    TaskOption,
+    task_info,
+    time_steps_option,
+)
 from lstm_explorer.engine.user_data import parse_csv, user_sequence
 
 __all__ = [
@@ -25,60 +35,13 @@ __all__ = [
     "user_sequence",
 ]
 
-MAX_LENGTH = 2000
 STEPS_PER_DAY = 144  # one sample every 10 minutes
-CHARS_PATH = datasets.TEXT_PATH
 # Long-run mean and standard deviation of the weather generator (measured over 5 × 10^5 steps),
 # so every window is standardised the same way and the page can turn values back into units.
 WEATHER_NAMES = ["temperature", "pressure", "wind", "humidity"]
 WEATHER_UNITS = ["°C", "hPa", "m/s", "%"]
 WEATHER_MEAN = np.array([10.0, 1013.0, 3.0, 72.0])
 WEATHER_STD = np.array([5.5, 7.0, 1.2, 12.0])
-
-
-@dataclass(frozen=True)
-class TaskOption:
-    """One option of a task: its default and inclusive bounds; integer or real."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    integer: bool
-    help: str
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    """What the task picker shows: type, default loss and sizes, and the options with bounds."""
-
-    name: str
-    description: str
-    task_type: str
-    loss: str
-    input_size: int
-    output_size: int
-    hidden_size: int  # a size that learns the task at the defaults
-    options: tuple[TaskOption, ...]
-    length_option: str  # the option make_task's `length` sets
-    length_offset: int  # T = length_option's value + length_offset
-
-    @property
-    def defaults(self) -> dict[str, float]:
-        return {o.name: o.default for o in self.options}
-
-
-def _length(default: int, low: int = 2) -> TaskOption:
-    return TaskOption("length", default, low, MAX_LENGTH, True, "time steps T")
-
-
-def chars_text() -> str:
-    """The text the chars task reads (engine/data/chars: Bierce, The Devil's Dictionary)."""
-    return datasets.load_text()
-
-
-def chars_alphabet() -> list[str]:
-    return datasets.text_alphabet()
 
 
 # ----------------------------------------------------------------------------- generators
@@ -146,10 +109,6 @@ def _copy(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
         TASKS["copy"].description,
         {"symbol": symbol},
     )
-
-
-def _chars(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
-    return datasets.text_task(o, TASKS["chars"].description)
 
 
 def _ou(rng: np.random.Generator, n: int, tau_steps: float) -> np.ndarray:
@@ -234,64 +193,28 @@ def _echo(rng: np.random.Generator, o: dict[str, Any]) -> TaskData:
 
 
 # ----------------------------------------------------------------------------- registry
-def _info(
-    name: str,
-    description: str,
-    kind: str,
-    loss: str,
-    sizes: tuple[int, int, int],
-    options: tuple[TaskOption, ...],
-    length_option: str = "length",
-    offset: int = 0,
-) -> TaskInfo:
-    return TaskInfo(name, description, kind, loss, *sizes, options, length_option, offset)
-
-
-def _series_info(name: str) -> TaskInfo:
-    """A shipped series: windows of `length` steps from value `offset` (default: held-out start)."""
-    series, info = datasets.load_series(name), datasets.SERIES[name]
-    return _info(
-        name,
-        info.description,
-        "many_to_many",
-        "mse",
-        (1, 1, info.hidden_size),
-        (
-            TaskOption("length", info.default_length, 2, info.heldout - 1, True, "time steps T"),
-            TaskOption(
-                "offset",
-                series.n_train,
-                0,
-                series.n - 3,
-                True,
-                f"first value (0 = {series.labels[0]}; the held-out part starts at the default)",
-            ),
-        ),
-    )
-
-
 TASKS: dict[str, TaskInfo] = {
-    "sine": _info(
+    "sine": task_info(
         "sine",
         "Predict the next value of a sine wave at every step.",
         "many_to_many",
         "mse",
         (1, 1, 8),
         (
-            _length(50),
+            time_steps_option(50),
             TaskOption("period", 20.0, 2.0, 1000.0, False, "steps per cycle"),
             TaskOption("noise", 0.0, 0.0, 1.0, False, "std of added Gaussian noise"),
         ),
     ),
-    "adding": _info(
+    "adding": task_info(
         "adding",
         "Add the two marked values of a sequence; answer at the last step.",
         "many_to_one",
         "mse",
         (2, 1, 16),
-        (_length(50),),
+        (time_steps_option(50),),
     ),
-    "copy": _info(
+    "copy": task_info(
         "copy",
         "Recall the symbol seen first after a blank delay, when the cue comes.",
         "many_to_one",
@@ -304,63 +227,38 @@ TASKS: dict[str, TaskInfo] = {
         length_option="delay",
         offset=2,
     ),
-    "chars": _info(
-        "chars",
-        "Predict the next character of Bierce's The Devil's Dictionary (1911); "
-        "its last 1,000 characters are held out.",
-        "many_to_many",
-        "cross_entropy",
-        (len(chars_alphabet()), len(chars_alphabet()), 32),
-        (
-            TaskOption("length", 40, 1, datasets.TEXT_HELDOUT - 1, True, "time steps T"),
-            TaskOption(
-                "offset",
-                len(chars_text()) - datasets.TEXT_HELDOUT,
-                0,
-                len(chars_text()) - 2,
-                True,
-                "first character (the held-out part starts at the default)",
-            ),
-        ),
-    ),
-    **{name: _series_info(name) for name in datasets.SERIES},
-    "reber": _info(
-        "reber",
-        reber.DESCRIPTION,
-        "many_to_many",
-        "cross_entropy",
-        (len(reber.SYMBOLS), len(reber.SYMBOLS), 8),
-        (_length(50, low=1),),
-    ),
-    "weather": _info(
+    **DATASET_TASKS,  # chars, airline, nile, sunspots, reber
+    "weather": task_info(
         "weather",
         "Forecast the temperature 24 hours ahead from a window of 10-minute weather.",
         "many_to_one",
         "mse",
         (4, 1, 16),
-        (_length(72, low=1), TaskOption("horizon", 144, 1, 1000, True, "steps ahead (10 min)")),
+        (
+            time_steps_option(72, low=1),
+            TaskOption("horizon", 144, 1, 1000, True, "steps ahead (10 min)"),
+        ),
     ),
-    "echo": _info(
+    "echo": task_info(
         "echo",
         "Repeat the first input as a decaying sequence (one input, many outputs).",
         "one_to_many",
         "mse",
         (1, 1, 4),
-        (_length(20, low=1), TaskOption("decay", 0.8, 0.0, 1.0, False, "factor per step")),
+        (
+            time_steps_option(20, low=1),
+            TaskOption("decay", 0.8, 0.0, 1.0, False, "factor per step"),
+        ),
     ),
 }
 
-_GENERATORS: dict[str, Callable[[np.random.Generator, dict[str, Any]], TaskData]] = {
+_GENERATORS: dict[str, TaskGenerator] = {
     "sine": _sine,
     "adding": _adding,
     "copy": _copy,
-    "chars": _chars,
     "weather": _weather,
     "echo": _echo,
-    "airline": lambda rng, o: datasets.series_task("airline", o),
-    "nile": lambda rng, o: datasets.series_task("nile", o),
-    "sunspots": lambda rng, o: datasets.series_task("sunspots", o),
-    "reber": reber.reber_task,
+    **DATASET_GENERATORS,
 }
 
 

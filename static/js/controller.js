@@ -3,15 +3,16 @@
 // (the only code that writes it), the model sessions and the variants experiment; views only
 // ever see the result, through main.js's render loop, and ask for things through events.
 
-import { ApiError, rest } from "./api.js";
+import { ApiError } from "./api.js";
 import { PROPS, State } from "./state.js";
 import { ModelSession, sessionBody } from "./model_session.js";
 import { TrainingControl } from "./training_control.js";
 import { ExperimentRun } from "./experiments.js";
 import { SequenceData } from "./sequence_data.js";
+import { SequenceControl } from "./sequence_control.js";
+import { StepControl } from "./step_control.js";
 
 const HASH_EVERY_MS = 400; // the address bar follows the state, but not 60 times a second
-const AIM_FORGET_MS = 2000;
 
 export class Controller {
   /** state: State; onChange(): schedule a render. */
@@ -25,15 +26,14 @@ export class Controller {
     this.message = null;
     this.link = "rest";
     this.busy = false;
-    this._lastBackwardT = null;
     this._hashTimer = null;
     this._openSeq = 0;
-    this.pendingT = null;
-    this._pendingTimer = null;
+    this.stepper = new StepControl(this); // stepping, seeking, playing, the pass shown
     this.trainer = new TrainingControl(this);
     this.experiment = new ExperimentRun({ onChange: () => this.onChange() });
     // The sequence panel's data: sequences, connectivity, unit rankings (sequence_data.js).
     this.sequence = new SequenceData({ onChange: () => this.onChange(), onError: (e) => this.fail(e) });
+    this.sequencePanel = new SequenceControl(this); // the panel's requests (sequence_control.js)
   }
 
   get primary() {
@@ -123,24 +123,12 @@ export class Controller {
       this.state.set({ t: Math.min(s.t, this.T - 1), unit: Math.min(s.unit, sizes.hidden_size - 1),
         layer: Math.min(s.layer, L - 1) });
       await this.each((m) => m.showLayer(this.state.get("layer"))); // before any step: no refill
-      await this._restore();
+      await this.stepper.restore();
     } catch (error) {
       if (seq === this._openSeq) this.fail(error);
     } finally {
       if (seq === this._openSeq) this.busy = false;
       this._changed();
-    }
-  }
-
-  /** Step every model forward to the state's t (and BPTT down to it in backward mode). */
-  async _restore() {
-    const { t, mode } = this.state.all();
-    const T = this.T;
-    if (mode === "backward") {
-      await this.each((m) => m.forwardSteps(T, true));
-      await this.each((m) => m.bpttSteps(T - t));
-    } else {
-      await this.each((m) => m.forwardSteps(t + 1));
     }
   }
 
@@ -153,7 +141,7 @@ export class Controller {
       const mode = this.state.get("mode");
       if ((frame.type === "forward" && mode === "forward") || (frame.type === "backward" && mode === "backward")) {
         this.state.set({ t: frame.t });
-        if (frame.t === this.pendingT) this.pendingT = null;
+        this.stepper.arrived(frame.t);
       }
       if (frame.nonfinite && !(this.message && this.message.kind === "diverged")) {
         this.message = { kind: "nonfinite", text: "Some numbers overflowed (shown as n/a): the weights have diverged." };
@@ -180,131 +168,49 @@ export class Controller {
     this.onChange();
   }
 
-  // ------------------------------------------------------------------ stepping
-  /**
-   * The step the page is heading to: commands over the stream are answered later, so a second
-   * key press must count from the first one's target, not from the frame still on screen.
-   */
-  _base() {
-    return this.pendingT ?? this.state.get("t");
+  // ------------------------------------------------------------------ stepping (step_control.js)
+  stepForward() {
+    return this.stepper.stepForward();
   }
 
-  _aim(t) {
-    this.pendingT = t;
-    clearTimeout(this._pendingTimer);
-    // Forget the aim if no frame for it comes (an error, a dropped connection).
-    this._pendingTimer = setTimeout(() => { this.pendingT = null; }, AIM_FORGET_MS);
+  stepBack() {
+    return this.stepper.stepBack();
   }
 
-  async stepForward() {
-    this.pause();
-    const t = this._base();
-    if (t >= this.T - 1) return;
-    this._aim(t + 1);
-    if (this.state.get("mode") === "backward") {
-      await this.run(() => this.each((m) => m.seek(t + 1, "backward")));
-    } else {
-      await this.run(() => this.each((m) => m.stepForward()));
-    }
+  bpttStep() {
+    return this.stepper.bpttStep();
   }
 
-  async stepBack() {
-    this.pause();
-    if (this.state.get("mode") === "backward") return this.bpttStep();
-    const t = this._base();
-    if (t <= 0) return;
-    this._aim(t - 1);
-    await this.run(() => this.each((m) => m.stepBack()));
+  bpttRun() {
+    return this.stepper.bpttRun();
   }
 
-  /** One BPTT step: to t − 1, computing it if BPTT has not been there (the first one switches view). */
-  async bpttStep() {
-    this.pause();
-    if (this.state.get("mode") !== "backward") return this.setMode("backward");
-    const t = this._base();
-    if (t <= 0) return;
-    this._aim(t - 1);
-    await this.run(() => this.each((m) => m.seek(t - 1, "backward")));
+  seek(t) {
+    return this.stepper.seek(t);
   }
 
-  async bpttRun() {
-    if (this.state.get("mode") !== "backward") await this.setMode("backward");
-    this.play();
-  }
-
-  async seek(t) {
-    const T = this.T;
-    t = Math.max(0, Math.min(T - 1, t));
-    const { mode, t: now } = this.state.all();
-    if (t === now) return;
-    this.pause();
-    this._aim(t);
-    await this.run(() => this.each(async (m) => {
-      const s = m.store;
-      if (mode === "backward") {
-        if (s.bwd[t]) return m.seek(t, "backward");
-        const lowest = s.bwd.findIndex((f) => f);
-        return m.bpttSteps((lowest < 0 ? T : lowest) - t);
-      }
-      return s.fwd[t] || t < now ? m.seek(t, "forward") : m.forwardSteps(t - now);
-    }));
-  }
-
-  async seekEnd() {
-    return this.seek(this.state.get("mode") === "backward" ? 0 : this.T - 1);
+  seekEnd() {
+    return this.stepper.seekEnd();
   }
 
   togglePlay() {
-    if (this.playing) this.pause();
-    else this.play();
-    this._changed();
+    this.stepper.togglePlay();
   }
 
   play() {
-    if (this.training || !this.primary) return;
-    const { mode, t, speed } = this.state.all();
-    const atEnd = mode === "backward" ? t === 0 && this.primary.store.bwd[0] : t >= this.T - 1;
-    this.playing = true;
-    const start = atEnd ? this.run(() => this.each((m) => (mode === "backward"
-      ? m.reset().then(() => m.forwardSteps(this.T, true)) : m.seek(0, "forward")))) : Promise.resolve();
-    start.then(() => {
-      if (this.playing) for (const m of this.models) m.play(speed, mode);
-    });
-    this._changed();
+    this.stepper.play();
   }
 
   pause() {
-    if (!this.playing) return;
-    this.playing = false;
-    for (const m of this.models) m.pause();
-    this._changed();
+    this.stepper.pause();
   }
 
-  async setMode(mode) {
-    const { mode: now, t } = this.state.all();
-    if (mode === now || !this.primary) return;
-    this.pause();
-    await this.run(async () => {
-      if (mode === "backward") {
-        this.state.set({ mode });
-        const store = this.primary.store;
-        if (store.bwd.some((f) => f)) {
-          const back = this._lastBackwardT ?? store.bwd.findIndex((f) => f);
-          await this.each((m) => m.seek(back, "backward"));
-        } else {
-          if (store.forwardReach() < this.T) await this.each((m) => m.forwardSteps(this.T, true));
-          await this.each((m) => m.bpttSteps(1));
-        }
-      } else {
-        this._lastBackwardT = t;
-        this.state.set({ mode });
-        await this.each((m) => m.seek(t, "forward"));
-      }
-    });
+  setMode(mode) {
+    return this.stepper.setMode(mode);
   }
 
   toggleMode() {
-    return this.setMode(this.state.get("mode") === "backward" ? "forward" : "backward");
+    return this.stepper.toggleMode();
   }
 
   // ------------------------------------------------------------------ settings
@@ -328,7 +234,7 @@ export class Controller {
         await this.each((m) => m.update({ truncate: truncate || null, clip: clip > 0 ? "norm" : null,
           ...(clip > 0 ? { clip_threshold: clip } : {}) }));
         if (changed.includes("truncate") && mode === "backward") {
-          this._lastBackwardT = null;
+          this.stepper.lastBackwardT = null;
           await this.each((m) => m.bpttSteps(1));
         }
       });
@@ -409,15 +315,11 @@ export class Controller {
   }
 
   // ------------------------------------------------------------------ the sequence panel
-  /** Rank each model's units for the span [start, stop) (quantities: each model's key). */
-  rankUnits({ start, stop, direction, polarity, quantities }) {
-    return this.sequence.rank(this.models, { start, stop, direction, polarity }, quantities);
+  rankUnits(request) {
+    return this.sequencePanel.rankUnits(request);
   }
 
-  /** A text of the user's own becomes model A's sequence (next-character prediction). */
-  async useText(text) {
-    const { task, ...body } = sessionBody(this.state.all());
-    const info = await rest.createSession({ ...body, text });
-    await this.adopt(info);
+  useText(text) {
+    return this.sequencePanel.useText(text);
   }
 }

@@ -10,6 +10,7 @@ import threading
 
 import uvicorn
 from fastapi import FastAPI
+from lstm_explorer.app.notebook_server import stop_server_thread
 
 from devtools.local_server import listening_socket, uvicorn_process, wait_for_health
 
@@ -48,10 +49,6 @@ class ThreadServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-        if self.thread.is_alive():
-            self.server.force_exit = True
-            self.thread.join(timeout=5)
+        stop_server_thread(self.server, self.thread)
         self.loop.close()
         self.socket.close()

@@ -10,7 +10,7 @@ import urllib.request
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Page, Request, expect
 
 MINUS = "\u2212"
 
@@ -186,3 +186,52 @@ def js_fmt(v: float | None) -> str:
         if s.startswith("-")
         else s.replace("e-", f"e{MINUS}")
     )
+
+
+# ----------------------------------------------------------------------------- sequence panel
+SEQ_PANEL = "#sequence"
+SEQ_CHARS = f"{SEQ_PANEL} .seq-text .ch"
+# The panel has what it needs: sequences, the connectivity asked for, rankings.
+SEQ_READY_JS = f"""() => document.querySelector("{SEQ_PANEL}").getAttribute("aria-busy") === "false"
+  && document.getElementById("stage").getAttribute("aria-busy") === "false" """
+
+
+def wait_sequence_panel(page: Page) -> None:
+    """Until the sequence panel has drawn what it needs (it draws only in view: scroll to it)."""
+    page.locator(SEQ_PANEL).scroll_into_view_if_needed()
+    page.wait_for_function(SEQ_READY_JS, timeout=15_000)
+
+
+def sequence_spans(page: Page) -> list[dict[str, Any]]:
+    """Every character of the panel's text view: its step, text, number and background colour."""
+    data: list[dict[str, Any]] = page.evaluate(
+        f"""() => [...document.querySelectorAll("{SEQ_CHARS}")].map((s) => ({{
+          t: Number(s.dataset.t), text: s.textContent, v: s.dataset.v ?? "",
+          bg: s.style.backgroundColor, now: s.classList.contains("now"),
+          next: s.classList.contains("next") }}))"""
+    )
+    return data
+
+
+def read_own_text(page: Page, text: str) -> None:
+    """Type `text` into the panel's own-text box and read it: a new session starts at t = 0."""
+    page.locator(f"{SEQ_PANEL} .seq-own summary").click()
+    page.locator(f"{SEQ_PANEL} textarea[name=own_text]").fill(text)
+    page.get_by_role("button", name="Read this text").click()
+    expect(page.locator("#status")).to_contain_text(f"t = 0 / {len(text) - 2}")
+
+
+def engine_frames(
+    live_server: str, sid: str, start: int, stop: int, direction: str = "forward"
+) -> list[Any]:
+    """The engine's frames of steps [start, stop), read back from the session."""
+    out: list[Any] = []
+    while start < stop:
+        reply = api(
+            live_server,
+            "GET",
+            f"/sessions/{sid}/frames?direction={direction}&start={start}&stop={stop}",
+        )
+        out.extend(reply["frames"])
+        start = out[-1]["t"] + 1
+    return out

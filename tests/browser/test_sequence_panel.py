@@ -1,64 +1,36 @@
-"""The sequence panel in a real browser: the text equals the session's sequence decoded with its
-vocabulary, the step shown is the frame's t, a click seeks, the top-5 bars and the colours are
-the engine's numbers, the unit finder ranks a planted unit first, the connectivity heat is the
-API's; series on their own scale; the unfolded cell; a text of max_sequence_length characters;
-screenshots of each task's panel."""
+"""The sequence panel in a real browser, what it draws: the text equals the session's sequence
+decoded with its vocabulary, the step shown is the frame's t, a click seeks, the top-5 bars and the
+colours are the engine's numbers; series on their own scale; the unfolded cell; a text of
+max_sequence_length characters; screenshots of each task's panel. The unit finder and the
+connectivity heat: test_sequence_panel_finder.py."""
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.explorer import api, js_fmt, open_explorer, session_id, shown_t, wait_for_t
+from tests.browser.explorer import (
+    SEQ_CHARS,
+    SEQ_PANEL,
+    api,
+    engine_frames,
+    js_fmt,
+    open_explorer,
+    read_own_text,
+    sequence_spans,
+    session_id,
+    shown_t,
+    wait_for_t,
+    wait_sequence_panel,
+)
 from tests.browser.page_log import PageLog
-from tests.planted_unit import PLANTED, QUOTED_TEXT, planted_params, quoted_spans
 
 pytestmark = pytest.mark.browser
 
-PANEL = "#sequence"
-CHARS = f"{PANEL} .seq-text .ch"
-# The panel has what it needs: sequences, the connectivity asked for, rankings.
-PANEL_READY_JS = f"""() => document.querySelector("{PANEL}").getAttribute("aria-busy") === "false"
-  && document.getElementById("stage").getAttribute("aria-busy") === "false" """
 GLYPH = {"\n": "⏎", "\t": "⇥"}
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
-
-
-def wait_panel(page: Page) -> None:
-    """Until the panel has drawn what it needs (it draws only while in view: scroll to it)."""
-    page.locator(PANEL).scroll_into_view_if_needed()
-    page.wait_for_function(PANEL_READY_JS, timeout=15_000)
-
-
-def frames(
-    live_server: str, sid: str, start: int, stop: int, direction: str = "forward"
-) -> list[Any]:
-    """The engine's frames of steps [start, stop), read back from the session."""
-    out: list[Any] = []
-    while start < stop:
-        reply = api(
-            live_server,
-            "GET",
-            f"/sessions/{sid}/frames?direction={direction}&start={start}&stop={stop}",
-        )
-        out.extend(reply["frames"])
-        start = out[-1]["t"] + 1
-    return out
-
-
-def span_data(page: Page) -> list[dict[str, Any]]:
-    """Every character of the text view: its step, text, number and background colour."""
-    data: list[dict[str, Any]] = page.evaluate(
-        f"""() => [...document.querySelectorAll("{CHARS}")].map((s) => ({{
-          t: Number(s.dataset.t), text: s.textContent, v: s.dataset.v ?? "",
-          bg: s.style.backgroundColor, now: s.classList.contains("now"),
-          next: s.classList.contains("next") }}))"""
-    )
-    return data
 
 
 def page_colors(page: Page, family: str, values: list[float]) -> list[str]:
@@ -78,51 +50,51 @@ def test_text_panel_shows_the_sequence_and_the_step_shown(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
     open_explorer(page, live_server, "task=chars&length=80&t=5")
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
     info = api(live_server, "GET", f"/sessions/{sid}")
     seq = api(live_server, "GET", f"/sessions/{sid}/sequence")
     vocabulary = info["vocabulary"]
     decoded = [vocabulary[k] for k in seq["tokens"]] + [vocabulary[seq["targets"][-1]]]
-    spans = span_data(page)
+    spans = sequence_spans(page)
     assert [s["text"] for s in spans] == [GLYPH.get(ch, ch) for ch in decoded]
     assert [s["t"] for s in spans] == list(range(81))
     now = [s["t"] for s in spans if s["now"]]
     assert now == [shown_t(page)] == [5]
     assert [s["t"] for s in spans if s["next"]] == [6]
-    expect(page.locator(f"{PANEL} .seq-now-line")).to_contain_text(
+    expect(page.locator(f"{SEQ_PANEL} .seq-now-line")).to_contain_text(
         f"t = 5: reads ‘{VISIBLE.get(decoded[5], decoded[5])}’ · must predict ‘{VISIBLE.get(decoded[6], decoded[6])}’"
     )
     page.keyboard.press("ArrowRight")
     wait_for_t(page, 6)
-    expect(page.locator(f"{CHARS}.now")).to_have_attribute("data-t", "6")
+    expect(page.locator(f"{SEQ_CHARS}.now")).to_have_attribute("data-t", "6")
     assert page_log.console_errors == []
 
 
 def test_clicking_a_character_seeks_there(page: Page, page_log: PageLog, live_server: str) -> None:
     open_explorer(page, live_server, "task=chars&length=60&t=3")
-    wait_panel(page)
-    page.locator(f'{CHARS}[data-t="41"]').click()
+    wait_sequence_panel(page)
+    page.locator(f'{SEQ_CHARS}[data-t="41"]').click()
     wait_for_t(page, 41)
-    expect(page.locator(f"{CHARS}.now")).to_have_attribute("data-t", "41")
-    page.locator(f'{CHARS}[data-t="17"]').click()  # back: a computed step is replayed
+    expect(page.locator(f"{SEQ_CHARS}.now")).to_have_attribute("data-t", "41")
+    page.locator(f'{SEQ_CHARS}[data-t="17"]').click()  # back: a computed step is replayed
     wait_for_t(page, 17)
-    expect(page.locator(f"{CHARS}.now")).to_have_attribute("data-t", "17")
+    expect(page.locator(f"{SEQ_CHARS}.now")).to_have_attribute("data-t", "17")
     assert page_log.console_errors == []
 
 
 def test_top5_bars_are_the_frames_y_hat(page: Page, page_log: PageLog, live_server: str) -> None:
     open_explorer(page, live_server, "task=chars&length=40&t=12&hidden_size=8")
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
     vocabulary = api(live_server, "GET", f"/sessions/{sid}")["vocabulary"]
-    (frame,) = frames(live_server, sid, 12, 13)
+    (frame,) = engine_frames(live_server, sid, 12, 13)
     y_hat, target = frame["values"]["y_hat"], frame["values"]["target"]
     best = sorted(range(len(y_hat)), key=lambda k: -y_hat[k])[:5]
-    rows = page.locator(f"{PANEL} .seq-top-row")
+    rows = page.locator(f"{SEQ_PANEL} .seq-top-row")
     expect(rows).to_have_count(5)
     shown = page.evaluate(
-        f"""() => [...document.querySelectorAll("{PANEL} .seq-top-row")].map((r) => ({{
+        f"""() => [...document.querySelectorAll("{SEQ_PANEL} .seq-top-row")].map((r) => ({{
           k: Number(r.dataset.k), label: r.querySelector(".seq-top-label").textContent,
           value: r.querySelector(".seq-top-value").textContent,
           width: r.querySelector(".seq-top-fill").style.width,
@@ -135,7 +107,7 @@ def test_top5_bars_are_the_frames_y_hat(page: Page, page_log: PageLog, live_serv
         assert float(r["width"].rstrip("%")) == pytest.approx(100 * y_hat[r["k"]], abs=1e-4)
     assert [r["target"] for r in shown] == [k == target for k in best]
     if target not in best:
-        expect(page.locator(f"{PANEL} .seq-top-extra")).to_contain_text(js_fmt(y_hat[target]))
+        expect(page.locator(f"{SEQ_PANEL} .seq-top-extra")).to_contain_text(js_fmt(y_hat[target]))
     assert page_log.console_errors == []
 
 
@@ -143,24 +115,24 @@ def test_characters_are_coloured_by_the_selected_units_value(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
     open_explorer(page, live_server, "task=chars&length=30&t=20&hidden_size=6&unit=2")
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
-    forward = frames(live_server, sid, 0, 21)
+    forward = engine_frames(live_server, sid, 0, 21)
     for quantity, family in (("c", "cell"), ("i", "gate")):
-        page.select_option(f"{PANEL} select[name=quantity]", quantity)
+        page.select_option(f"{SEQ_PANEL} select[name=quantity]", quantity)
         values = [f["values"][quantity][2] for f in forward]
         page.wait_for_function(
-            f"""() => document.querySelector('{CHARS}[data-t="20"]').dataset.v === "{values[20]!r}"
-              || Number(document.querySelector('{CHARS}[data-t="20"]').dataset.v) === {values[20]!r}"""
+            f"""() => document.querySelector('{SEQ_CHARS}[data-t="20"]').dataset.v === "{values[20]!r}"
+              || Number(document.querySelector('{SEQ_CHARS}[data-t="20"]').dataset.v) === {values[20]!r}"""
         )
-        spans = span_data(page)
+        spans = sequence_spans(page)
         assert [float(s["v"]) for s in spans[:21]] == values  # the engine's numbers, exactly
         assert [s["v"] for s in spans[21:30]] == [""] * 9  # not computed yet: no colour
         assert [s["bg"] for s in spans[:21]] == page_colors(page, family, values)
         assert all(s["bg"] == "" for s in spans[21:30])
     # Hover shows the number.
-    page.locator(f'{CHARS}[data-t="7"]').hover()
-    expect(page.locator(f"{PANEL} .seq-tip")).to_contain_text(f"i[2] = {js_fmt(values[7])}")
+    page.locator(f'{SEQ_CHARS}[data-t="7"]').hover()
+    expect(page.locator(f"{SEQ_PANEL} .seq-tip")).to_contain_text(f"i[2] = {js_fmt(values[7])}")
     assert page_log.console_errors == []
 
 
@@ -170,151 +142,14 @@ def test_backward_colours_are_the_units_errors(
     open_explorer(
         page, live_server, "task=chars&length=30&t=22&mode=backward&unit=1&quantity=f&hidden_size=5"
     )
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
-    backward = frames(live_server, sid, 22, 30, "backward")
+    backward = engine_frames(live_server, sid, 22, 30, "backward")
     values = [f["deltas"]["df_bar"][1] for f in backward]
-    spans = span_data(page)
+    spans = sequence_spans(page)
     assert [float(s["v"]) for s in spans[22:30]] == values
     assert [s["v"] for s in spans[:22]] == [""] * 22  # BPTT has not reached them
     assert [s["bg"] for s in spans[22:30]] == page_colors(page, "delta", values)
-    assert page_log.console_errors == []
-
-
-# ----------------------------------------------------------------------------- unit finder
-def _read_own_text(page: Page, text: str) -> None:
-    page.locator(f"{PANEL} .seq-own summary").click()
-    page.locator(f"{PANEL} textarea[name=own_text]").fill(text)
-    page.get_by_role("button", name="Read this text").click()
-    expect(page.locator("#status")).to_contain_text(f"t = 0 / {len(text) - 2}")
-
-
-def test_unit_finder_ranks_the_planted_quote_unit_first(
-    page: Page, page_log: PageLog, live_server: str, tmp_path: Path
-) -> None:
-    open_explorer(page, live_server, "hidden_size=8")
-    _read_own_text(page, QUOTED_TEXT)
-    vocabulary = api(live_server, "GET", f"/sessions/{session_id(page)}")["vocabulary"]
-    assert vocabulary == sorted(set(QUOTED_TEXT))
-    params = tmp_path / "planted.json"
-    params.write_text(json.dumps({k: v.tolist() for k, v in planted_params(vocabulary).items()}))
-    page.set_input_files("input[name=upload-params]", str(params))
-    expect(page.locator("#banner")).to_contain_text("Loaded your file")
-    wait_panel(page)
-    T = len(QUOTED_TEXT) - 1
-    page.keyboard.press("End")  # to the last step: every step computed
-    wait_for_t(page, T - 1)
-    page.locator("#controls .unit-chips [data-unit='3']").click()
-    expect(page.locator("#controls .unit-chips [aria-checked=true]")).to_have_attribute(
-        "data-unit", "3"
-    )
-    # Drag over the second quoted passage, as a reader would.
-    start, stop = quoted_spans(QUOTED_TEXT)[1]
-    first = page.locator(f'{CHARS}[data-t="{start}"]').bounding_box()
-    last = page.locator(f'{CHARS}[data-t="{stop - 1}"]').bounding_box()
-    assert first and last
-    page.mouse.move(first["x"] + 1, first["y"] + first["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(last["x"] + last["width"] / 2, last["y"] + last["height"] / 2, steps=8)
-    page.mouse.up()
-    rows = page.locator(f"{PANEL} .uf-row")
-    expect(rows.first).to_have_attribute("data-unit", str(PLANTED))
-    wait_panel(page)
-    expect(page.locator(f"{PANEL} .uf-head")).to_contain_text(f"steps {start}–{stop - 1}")
-    assert page.input_value(f"{PANEL} input[name=span_from]") == str(start)
-    # The ranking shown is the engine's.
-    ranked = api(
-        live_server,
-        "POST",
-        f"/sessions/{session_id(page)}/units/rank",
-        {"start": start, "stop": stop, "quantity": "c"},
-    )
-    shown = page.locator(f"{PANEL} .uf-row").evaluate_all(
-        "rows => rows.map((r) => Number(r.dataset.unit))"
-    )
-    assert shown == [u["unit"] for u in ranked["units"]]
-    expect(page.locator(f"{PANEL} .uf-row .uf-score").first).to_have_text(
-        js_fmt(ranked["units"][0]["score"])
-    )
-    # Picking it selects that unit everywhere.
-    page.locator(f"{PANEL} .uf-row").first.get_by_role("button").click()
-    expect(page.locator("#controls .unit-chips [aria-checked=true]")).to_have_attribute(
-        "data-unit", str(PLANTED)
-    )
-    expect(page.locator(f"{PANEL} .uf-row.on")).to_have_attribute("data-unit", str(PLANTED))
-    # ... and the planted unit's c lights up exactly inside the quotes.
-    wait_panel(page)
-    spans = span_data(page)
-    inside = {t for a, b in quoted_spans(QUOTED_TEXT) for t in range(a, b)}
-    assert all((float(s["v"]) > 0.99) == (s["t"] in inside) for s in spans[:T])
-    assert page_log.console_errors == []
-
-
-def test_unit_finder_from_the_step_fields(page: Page, page_log: PageLog, live_server: str) -> None:
-    open_explorer(page, live_server, "task=chars&length=30&t=29&hidden_size=4")
-    wait_panel(page)
-    page.fill(f"{PANEL} input[name=span_from]", "4")
-    page.fill(f"{PANEL} input[name=span_to]", "9")
-    page.get_by_role("button", name="Find units").click()
-    expect(page.locator(f"{PANEL} .uf-row")).to_have_count(4)
-    wait_panel(page)
-    ranked = api(
-        live_server,
-        "POST",
-        f"/sessions/{session_id(page)}/units/rank",
-        {"start": 4, "stop": 10, "quantity": "c"},
-    )
-    shown = page.locator(f"{PANEL} .uf-row").evaluate_all(
-        "rows => rows.map((r) => Number(r.dataset.unit))"
-    )
-    assert shown == [u["unit"] for u in ranked["units"]]
-    assert page_log.console_errors == []
-
-
-# ----------------------------------------------------------------------------- connectivity
-def test_connectivity_heat_is_the_apis_norms(
-    page: Page, page_log: PageLog, live_server: str
-) -> None:
-    open_explorer(page, live_server, "task=chars&length=40&t=30&hidden_size=6&paint=connectivity")
-    wait_panel(page)
-    norms = api(live_server, "GET", f"/sessions/{session_id(page)}/connectivity?t=30")["norms"]
-    spans = span_data(page)
-    assert [float(s["v"]) for s in spans[:31]] == norms
-    assert [s["v"] for s in spans[31:40]] == [""] * 9  # an output depends on no later input
-    assert all(s["bg"] for s in spans[:31])
-    expect(page.locator(f"{PANEL} .seq-legend-note")).to_contain_text("‖∂ŷ(30)/∂x(t′)‖")
-    # Another output step: the heat follows the step shown.
-    page.locator(f'{CHARS}[data-t="12"]').click()
-    wait_for_t(page, 12)
-    wait_panel(page)
-    norms = api(live_server, "GET", f"/sessions/{session_id(page)}/connectivity?t=12")["norms"]
-    assert [float(s["v"]) for s in span_data(page)[:13]] == norms
-    assert page_log.console_errors == []
-
-
-def test_connectivity_in_compare_mode_lstm_beside_rnn(
-    page: Page, page_log: PageLog, live_server: str
-) -> None:
-    open_explorer(
-        page, live_server, "task=chars&length=40&t=35&hidden_size=6&paint=connectivity&compare=true"
-    )
-    wait_panel(page)
-    columns = page.locator(f"{PANEL} .seq-model")
-    expect(columns).to_have_count(2)
-    expect(columns.nth(0).locator(".seq-title")).to_contain_text("LSTM")
-    expect(columns.nth(1).locator(".seq-title")).to_contain_text("simple RNN")
-    sids = {
-        api(live_server, "GET", f"/sessions/{session_id(page, k)}")["cell"]: session_id(page, k)
-        for k in (0, 1)
-    }
-    for k, cell in enumerate(("lstm", "rnn")):  # A is the LSTM, B the RNN
-        norms = api(live_server, "GET", f"/sessions/{sids[cell]}/connectivity?t=35")["norms"]
-        shown = (
-            columns.nth(k)
-            .locator(".ch")
-            .evaluate_all("s => s.slice(0, 36).map((c) => Number(c.dataset.v))")
-        )
-        assert shown == norms
     assert page_log.console_errors == []
 
 
@@ -323,12 +158,12 @@ def test_series_panel_draws_the_data_on_its_own_scale(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
     open_explorer(page, live_server, "task=airline&t=10")
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
     seq = api(live_server, "GET", f"/sessions/{sid}/sequence")
-    page.wait_for_function(f"() => document.querySelector('{PANEL} .seq-series .plot').data")
+    page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data")
     traces = page.evaluate(
-        f"""() => document.querySelector('{PANEL} .seq-series .plot').data.map((d) => ({{
+        f"""() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data.map((d) => ({{
           name: d.name, x: Array.from(d.x || []), y: Array.from(d.y || []) }}))"""
     )
     by_name = {t["name"]: t for t in traces}
@@ -336,10 +171,10 @@ def test_series_panel_draws_the_data_on_its_own_scale(
     assert by_name["target"]["y"] == [row[0] for row in seq["targets_raw"]]
     predicted = [v for v in by_name["prediction"]["y"] if v is not None]
     assert len(predicted) == 11  # steps 0 … 10 computed
-    note = page.locator(f"{PANEL} .seq-note")
+    note = page.locator(f"{SEQ_PANEL} .seq-note")
     expect(note).to_contain_text("thousand passengers")
     expect(note).to_contain_text(seq["scale"]["normalisation"][:40])
-    expect(page.locator(f"{PANEL} .seq-now-line")).to_contain_text(
+    expect(page.locator(f"{SEQ_PANEL} .seq-now-line")).to_contain_text(
         f"target {js_fmt(seq['targets_raw'][10][0])}"
     )
     assert page_log.console_errors == []
@@ -349,10 +184,10 @@ def test_series_panel_marks_steps_with_an_input_and_a_target(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
     open_explorer(page, live_server, "task=echo&length=8&t=3")
-    wait_panel(page)
-    page.wait_for_function(f"() => document.querySelector('{PANEL} .seq-series .plot').data")
+    wait_sequence_panel(page)
+    page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data")
     marks = page.evaluate(
-        f"""() => document.querySelector('{PANEL} .seq-series .plot').data
+        f"""() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data
           .find((d) => d.name === "marks").z.map((row) => Array.from(row))"""
     )
     # One-to-many at a glance: an input at step 0 only, a target at every step.
@@ -365,10 +200,10 @@ def test_unfolded_cell_carries_the_units_values(
     page: Page, page_log: PageLog, live_server: str
 ) -> None:
     open_explorer(page, live_server, "task=chars&length=30&t=12&unit=1&hidden_size=4")
-    wait_panel(page)
+    wait_sequence_panel(page)
     sid = session_id(page)
-    forward = frames(live_server, sid, 0, 13)
-    unfold = page.locator(f"{PANEL} .seq-unfold")
+    forward = engine_frames(live_server, sid, 0, 13)
+    unfold = page.locator(f"{SEQ_PANEL} .seq-unfold")
     expect(unfold.locator(".blk.current .blk-step")).to_have_text("t = 12 (drawn above)")
     steps = [
         int(s) for s in unfold.locator(".blk").evaluate_all("bs => bs.map((b) => b.dataset.step)")
@@ -381,9 +216,9 @@ def test_unfolded_cell_carries_the_units_values(
     assert labels == [js_fmt(forward[s]["values"]["c"][1]) if s <= 12 else "" for s in carried]
     page.keyboard.press("b")  # the backward pass
     expect(page.locator("#status")).to_contain_text("backward")
-    wait_panel(page)
+    wait_sequence_panel(page)
     t = shown_t(page)
-    (back,) = frames(live_server, sid, t, t + 1, "backward")
+    (back,) = engine_frames(live_server, sid, t, t + 1, "backward")
     leaving = unfold.locator(f'.blk[data-step="{t}"]')
     expect(leaving).to_have_class(re.compile("current"))
     highway = unfold.locator(".seg[data-rail=c] .seg-label").all_text_contents()
@@ -401,21 +236,21 @@ def test_a_text_of_max_sequence_length_stays_usable(
     words = 'the "quick" brown fox jumps over the lazy dog; '
     text = (words * (n // len(words) + 1))[:n]
     open_explorer(page, live_server, "hidden_size=8")
-    _read_own_text(page, text)
-    wait_panel(page)
-    expect(page.locator(CHARS)).to_have_count(n)
+    read_own_text(page, text)
+    wait_sequence_panel(page)
+    expect(page.locator(SEQ_CHARS)).to_have_count(n)
     # Seek far into it by clicking: the text box scrolls itself, the page does not jump.
     page.keyboard.press("End")
     wait_for_t(page, n - 2)
-    expect(page.locator(f"{CHARS}.now")).to_have_attribute("data-t", str(n - 2))
+    expect(page.locator(f"{SEQ_CHARS}.now")).to_have_attribute("data-t", str(n - 2))
     assert page.evaluate(
-        f"""() => {{ const box = document.querySelector('{PANEL} .seq-text').getBoundingClientRect();
-          const now = document.querySelector('{CHARS}.now').getBoundingClientRect();
+        f"""() => {{ const box = document.querySelector('{SEQ_PANEL} .seq-text').getBoundingClientRect();
+          const now = document.querySelector('{SEQ_CHARS}.now').getBoundingClientRect();
           return now.top >= box.top - 1 && now.bottom <= box.bottom + 1; }}"""
     )
     target = n - 300
-    page.locator(f'{CHARS}[data-t="{target}"]').scroll_into_view_if_needed()
-    page.locator(f'{CHARS}[data-t="{target}"]').click()
+    page.locator(f'{SEQ_CHARS}[data-t="{target}"]').scroll_into_view_if_needed()
+    page.locator(f'{SEQ_CHARS}[data-t="{target}"]').click()
     wait_for_t(page, target)
     assert page_log.console_errors == []
 
@@ -444,14 +279,14 @@ def test_screenshot_sequence_panel(
     view: str,
 ) -> None:
     open_explorer(page, live_server, PANEL_VIEWS[view])
-    wait_panel(page)
-    panel = page.locator(PANEL)
+    wait_sequence_panel(page)
+    panel = page.locator(SEQ_PANEL)
     panel.scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     if "task=chars" in PANEL_VIEWS[view] or "reber" in view:
-        expect(page.locator(CHARS).first).to_be_visible()
+        expect(page.locator(SEQ_CHARS).first).to_be_visible()
     else:
-        page.wait_for_function(f"() => document.querySelector('{PANEL} .seq-series .main-svg')")
+        page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .main-svg')")
     path = screenshot(page, f"sequence-{view}-1280x800")
     assert path.stat().st_size > 20_000
     panel.screenshot(path=str(path.with_name(f"sequence-{view}-panel.png")))

@@ -49,6 +49,19 @@ def assert_grads_close(got: dict[str, np.ndarray] | None, want: dict[str, np.nda
         np.testing.assert_allclose(got[key], value, rtol=1e-12, atol=1e-14, err_msg=key)
 
 
+def count_windows(runner: Runner) -> list[int]:
+    """From now on, the length of every window of steps the runner sums gradients over."""
+    windows: list[int] = []
+    inner = runner.comp.window_grads
+
+    def counted(t_from: int, t_to: int) -> dict[str, np.ndarray]:
+        windows.append(t_to - t_from)
+        return inner(t_from, t_to)
+
+    runner.comp.window_grads = counted  # type: ignore[method-assign]
+    return windows
+
+
 @pytest.mark.parametrize("truncate", TRUNCATIONS.values(), ids=TRUNCATIONS.keys())
 @pytest.mark.parametrize(("cell", "variant"), MODELS, ids=IDS)
 def test_a_sweep_shows_at_each_step_the_gradients_of_the_steps_reached(
@@ -72,14 +85,7 @@ def test_each_frame_of_a_sweep_adds_one_step_however_long_the_sequence(
     """The work behind a frame is one step's contribution, not the window [t, T)."""
     runner = make_runner(cell, variant, None)
     runner.step_backward()  # the sums start with the first frame
-    windows: list[int] = []
-    inner = runner.comp.window_grads
-
-    def counted(t_from: int, t_to: int) -> dict[str, np.ndarray]:
-        windows.append(t_to - t_from)
-        return inner(t_from, t_to)
-
-    runner.comp.window_grads = counted  # type: ignore[method-assign]
+    windows = count_windows(runner)
     for _ in range(T - 1):
         runner.step_backward()
     assert windows == [1] * (T - 1)
@@ -114,14 +120,7 @@ def test_a_replayed_sweep_adds_one_step_per_frame_and_shows_the_first_sweeps_num
     for t in range(T - 1, -1, -1):
         runner.step_backward()
         first[t] = copy.deepcopy(runner.backward_frame(t, include_grads=True))
-    windows: list[int] = []
-    inner = runner.comp.window_grads
-
-    def counted(t_from: int, t_to: int) -> dict[str, np.ndarray]:
-        windows.append(t_to - t_from)
-        return inner(t_from, t_to)
-
-    runner.comp.window_grads = counted  # type: ignore[method-assign]
+    windows = count_windows(runner)
     for _ in range(2):
         windows.clear()
         for t in range(T - 1, -1, -1):

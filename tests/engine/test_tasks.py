@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from lstm_explorer.engine.dataset_tasks import CHARS_PATH
 from lstm_explorer.engine.datasets import windows
 from lstm_explorer.engine.readout import make_targets
 from lstm_explorer.engine.task_data import TaskData
 from lstm_explorer.engine.tasks import (
-    CHARS_PATH,
     TASKS,
     WEATHER_MEAN,
     WEATHER_STD,

@@ -47,13 +47,20 @@ export class RnnDiagram extends DiagramBase {
   _column(g, x, k) {
     const live = k === 1;
     const b = (node, opts) => (live ? this.bind(node, opts) : node);
-    const wx = group(g, live ? "U" : null, "wire-probe");
-    wire(wx, [[x, Y.x - R], [x, Y.a + R + 2]], { style: "solid weighted" });
-    mathText(g, x - 8, (Y.x + Y.a) / 2 + 4, "U", { "text-anchor": "end", class: "weight" });
-    b(wx, { q: "Ux", dq: "dx", label: { x: x + 6, y: (Y.x + Y.a) / 2 + 4, when: "forward" },
+    // A weight's wire up from the node at y0 to the node at y1, its letter on the left and its
+    // number (in the mode `when`) on the right.
+    const weighted = (weight, y0, y1, { when, ...opts }) => {
+      const w = group(g, live ? weight : null, "wire-probe");
+      wire(w, [[x, y0 - R], [x, y1 + R + 2]], { style: "solid weighted" });
+      mathText(g, x - 8, (y0 + y1) / 2 + 4, weight, { "text-anchor": "end", class: "weight" });
+      b(w, { ...opts, label: { x: x + 6, y: (y0 + y1) / 2 + 4, when } });
+    };
+    // A node drawn as a letter, its number on the right.
+    const letter = (key, glyph, y, opts) => b(letterNode(g, live ? key : null, x, y, glyph, R),
+      { ...opts, label: { x: x + R + 6, y: y + 4 } });
+    weighted("U", Y.x, Y.a, { q: "Ux", dq: "dx", when: "forward",
       name: "U x(t): the input into the hidden layer (weights U)" });
-    b(letterNode(g, live ? "x" : null, x, Y.x, "x", R), { q: "x", dq: "dx",
-      label: { x: x + R + 6, y: Y.x + 4 }, name: "input x(t)" });
+    letter("x", "x", Y.x, { q: "x", dq: "dx", name: "input x(t)" });
     b(sumNode(g, live ? "a" : null, x, Y.a, R), { q: "a", dq: "da", label: { x: x + R + 6, y: Y.a + 18 },
       strip: { follow: true }, name: "pre-activation a = b + W h(t−1) + U x" });
     const wa = group(g, live ? "a-to-h" : null, "wire-probe");
@@ -77,18 +84,13 @@ export class RnnDiagram extends DiagramBase {
         name: `h(t) → layer ${up}, where it is x(t); backward: the δ layer ${up} hands down` });
       actBox(g, null, x, Y.yhat, `layer ${up}`, { w: 58, h: 22, kind: "readout" });
     } else {
-      const wv = group(g, live ? "V" : null, "wire-probe");
-      wire(wv, [[x, Y.h - R], [x, Y.o + R + 2]], { style: "solid weighted" });
-      mathText(g, x - 8, (Y.h + Y.o) / 2 + 4, "V", { "text-anchor": "end", class: "weight" });
-      b(wv, { q: "h", dq: "dh_readout", label: { x: x + 6, y: (Y.h + Y.o) / 2 + 4, when: "backward" },
+      weighted("V", Y.h, Y.o, { q: "h", dq: "dh_readout", when: "backward",
         name: "V h(t): the hidden state into the output (weights V)" });
-      b(letterNode(g, live ? "o" : null, x, Y.o, "o", R), { q: "o", dq: "do",
-        label: { x: x + R + 6, y: Y.o + 4 }, name: "output o = c + V h" });
+      letter("o", "o", Y.o, { q: "o", dq: "do", name: "output o = c + V h" });
       const wo = group(g, live ? "o-to-yhat" : null, "wire-probe");
       wire(wo, [[x, Y.o - R], [x, Y.yhat + R + 2]]);
       b(wo, { q: "o", dq: "do" });
-      b(letterNode(g, live ? "y-hat" : null, x, Y.yhat, "ŷ", R), { q: "y_hat",
-        label: { x: x + R + 6, y: Y.yhat + 4 }, name: "prediction ŷ = o (MSE) or softmax(o)" });
+      letter("y-hat", "ŷ", Y.yhat, { q: "y_hat", name: "prediction ŷ = o (MSE) or softmax(o)" });
       if (live) this.bind(group(g, "target", "target"), { q: "target", label: { x: x + R + 6, y: Y.yhat + 19 } });
     }
     caption(g, x - R - 4, Y.a - 10, "a", { "text-anchor": "end", class: "caption fn-letter" });
