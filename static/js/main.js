@@ -78,6 +78,17 @@ let stageLook = null;
 let chromeAt = -Infinity;
 let chromeDirty = false; // controls and status line still to catch up (skipped while playing)
 let experiment = null; // the tour's experiment card (mountTour)
+// The views below the diagrams, while playing: drawn every frame only when on screen, else with
+// the controls (CHROME_EVERY_MS); one scrolled into view is drawn at once. Measured: an
+// off-screen equations panel and charts cost the page a fifth of its steps (bench/bench_page.py).
+const onScreen = new Map(); // element id → intersecting (unknown: drawn)
+const screenWatch = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (e.isIntersecting && onScreen.get(e.target.id) === false) dirty = true;
+    onScreen.set(e.target.id, e.isIntersecting);
+  }
+});
+for (const id of ["equations", "card-heat", "card-states", "card-norms", "card-loss"]) screenWatch.observe($(id));
 
 // ------------------------------------------------------------------ events → controller
 const actions = {
@@ -123,7 +134,7 @@ window.addEventListener("hashchange", () => {
 WIDE.addEventListener("change", () => { dirty = true; });
 
 // ------------------------------------------------------------------ rendering
-function renderDiagrams(s, store) {
+function renderDiagrams(s, store, every) {
   const meta = store.meta;
   const sig = `${meta.cell}|${meta.variant}|${JSON.stringify(meta.structure)}|${meta.layer}`;
   if (sig !== structureSig && meta.T) {
@@ -147,7 +158,8 @@ function renderDiagrams(s, store) {
   const b = store.bwd[s.t];
   const frame = { mode: s.mode, unit: s.unit, t: s.t, T: meta.T, values: f ? f.values : null,
     deltas: b ? b.deltas : null, cut_to_prev: Boolean(b && b.cut_to_prev), playing: controller.playing };
-  timed("table", () => valueTable.update({ cell: meta.cell, mode: s.mode, t: s.t, T: meta.T, unit: s.unit,
+  // The values table, read out rather than shown (until its toggle), follows at the controls' pace.
+  if (every || valueTable.shown) timed("table", () => valueTable.update({ cell: meta.cell, mode: s.mode, t: s.t, T: meta.T, unit: s.unit,
     values: frame.values, deltas: frame.deltas }));
   if (s.compare && controller.models.length === 2) {
     views.compare.setModels(controller.models.map((m) => ({ label: `${m.label}: ${modelName(m.store.meta)}`,
@@ -201,7 +213,9 @@ function introText(meta) {
   return `${model}${task} The diagrams show one step t; colours and numbers are the live values of unit j.`;
 }
 
-function renderCharts(s, store) {
+/** every: draw the off-screen views too (see onScreen). */
+function renderCharts(s, store, every) {
+  const drawn = (id) => every || onScreen.get(id) !== false;
   const of = layerSuffix(store.meta) + (s.compare ? " — model A" : "");
   setTextOf("intro-model", introText(store.meta));
   setTextOf("cap-heat", CAPTIONS.heat[`${store.meta.cell}|${s.mode}`] + of);
@@ -209,8 +223,8 @@ function renderCharts(s, store) {
   const playing = controller.playing || controller.training;
   const entries = controller.models.map((m) => ({ store: m.store,
     label: controller.models.length > 1 ? `${m.label}` : "" }));
-  if (s.heat) timed("heat", () => views.heat.update({ store, mode: s.mode, t: s.t, unit: s.unit, playing }));
-  if (s.lines) {
+  if (s.heat && drawn("card-heat")) timed("heat", () => views.heat.update({ store, mode: s.mode, t: s.t, unit: s.unit, playing }));
+  if (s.lines && drawn("card-states")) {
     if (statesCell !== store.meta.cell) {
       $("chart-states").replaceChildren();
       views.states = new LineChart($("chart-states"), { rows: stateRows(store.meta.cell),
@@ -219,9 +233,9 @@ function renderCharts(s, store) {
     }
     timed("states", () => views.states.update({ ...stateSeries(store, s.unit), t: s.t, playing }));
   }
-  timed("norms", () => views.norms.update({ ...normSeries(entries), t: s.mode === "backward" ? s.t : null, playing }));
-  timed("loss", () => views.loss.update({ ...lossSeries(entries), playing }));
-  if (s.eq) {
+  if (drawn("card-norms")) timed("norms", () => views.norms.update({ ...normSeries(entries), t: s.mode === "backward" ? s.t : null, playing }));
+  if (drawn("card-loss")) timed("loss", () => views.loss.update({ ...lossSeries(entries), playing }));
+  if (s.eq && drawn("equations")) {
     timed("equations", () => views.equations.update({ store, mode: s.mode, t: s.t, unit: s.unit, trunc: s.truncate,
       label: s.compare ? "A: " : "",
       params: controller.training ? null : layerParams(controller.primary.params, store.meta) }));
@@ -234,7 +248,7 @@ function render() {
   const now = performance.now();
   const busy = controller.playing || controller.training;
   if (busy && now - chromeAt < CHROME_EVERY_MS) {
-    renderModel(s, m);
+    renderModel(s, m, false);
     chromeDirty = true;
     return;
   }
@@ -259,19 +273,19 @@ function render() {
     updates: training.loss.length, trainLoss: training.loss[training.loss.length - 1],
     playing: controller.playing, training: controller.training, link: controller.link,
     message: controller.message }));
-  renderModel(s, m);
+  renderModel(s, m, true);
 }
 
-/** The diagrams, charts and equations: what changes with every step. */
-function renderModel(s, m) {
+/** The diagrams, charts and equations: what changes with every step (every: the off-screen views too). */
+function renderModel(s, m, every) {
   if (!m || !m.info) return;
   const store = m.store;
   RenderBudget.frame = renders;
-  renderDiagrams(s, store);
+  renderDiagrams(s, store, every);
   timed("stack", () => views.stack.update({ state: s, store }));
   figures.update({ meta: store.meta, state: s });
   if (s.seq) renderSequence(s);
-  renderCharts(s, store);
+  renderCharts(s, store, every);
   const shown = Boolean(store[s.mode === "backward" ? "bwd" : "fwd"][s.t]);
   setBusy(controller.busy || !shown, controller.busy || controller.models.some((x) => x.filling));
 }
