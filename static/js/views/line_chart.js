@@ -97,7 +97,8 @@ export class LineChart {
       };
       // A label per decade, or per few decades when training blew up over hundreds of them.
       if (row.log && (decades[k] >= 2 || !hasData)) layout[name].dtick = Math.max(1, Math.ceil(decades[k] / 8));
-      else if (row.log) layout[name].tickformat = ".2~g";
+      // Under two decades: labels at 1, 2 and 5 only (every digit's label would overlap).
+      else if (row.log) Object.assign(layout[name], { tickformat: ".2~g", dtick: "D2" });
     });
     const traces = series.map((s) => ({
       type: "scatter",
