@@ -258,6 +258,7 @@ class Stream:
             plan = plan_for(s, cmd)
             self.trainer = await self._compute(s.start_training, train_config(cmd), plan)
             self.train_left, self.frame_every, self.mode = cmd.updates, cmd.frame_every, "train"
+            self.rate = cmd.rate  # its own pace, not that of the last play
         elif name in ("step_forward", "step_back"):
             result = await self._compute(s.forward if name == "step_forward" else s.back, 1)
             await self._send(result.frames[0])

@@ -139,6 +139,25 @@ def test_stream_session_train_then_stop(client: TestClient, sid: str) -> None:
     assert info["updates"] == len(metrics)
 
 
+def test_stream_training_keeps_its_own_pace_not_the_last_plays(
+    client: TestClient, sid: str
+) -> None:
+    """A page that played at 1 step/s and then trains 150 updates must not wait 150 s: the
+    train command carries its own rate (null: as fast as the updates compute)."""
+    with client.websocket_connect(_url(sid)) as ws:
+        ws.receive_json()
+        _send(ws, cmd="play", rate=1)
+        _send(ws, cmd="pause")
+        _until(ws, "state")  # after play
+        assert _until(ws, "state")[-1]["rate"] == 1  # after pause
+        _send(ws, cmd="train", updates=2, frame_every=100)
+        assert _until(ws, "state")[-1]["rate"] is None
+        _until(ws, "done")
+        _send(ws, cmd="train", updates=2, frame_every=100, rate=5)
+        assert _until(ws, "state")[-1]["rate"] == 5
+        _until(ws, "done")
+
+
 def test_stream_session_train_updates_then_done(client: TestClient, sid: str) -> None:
     with client.websocket_connect(_url(sid)) as ws:
         ws.receive_json()
