@@ -75,7 +75,9 @@ class TrainCmd(RequestModel):
     truncate: Int | None = Field(None, ge=1)
     updates: Int | None = Field(None, ge=1, description="stop after this many (null: until stop)")
     frame_every: Int = Field(10, ge=1, description="a fresh forward frame every n updates")
-    rate: Rate | None = Field(None, description="updates per second (null: as fast as they compute)")
+    rate: Rate | None = Field(
+        None, description="updates per second (null: as fast as they compute)"
+    )
     fit: Fit | None = Field(None, description=FIT_HELP)
     batch_size: Int | None = Field(None, ge=1, le=MAX_BATCH_SIZE, description=BATCH_HELP)
     heldout_every: Int = Field(10, ge=1, description=HELDOUT_HELP)
