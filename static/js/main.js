@@ -19,7 +19,7 @@ import { RnnDiagram } from "./views/rnn_diagram.js";
 import { CompareView } from "./views/compare.js";
 import { HeatmapChart } from "./views/heatmap_chart.js";
 import { LineChart } from "./views/line_chart.js";
-import { RenderBudget } from "./views/plot_util.js";
+import { ChartGate, RenderBudget } from "./views/plot_util.js";
 import { EquationsView } from "./views/equations.js";
 import { SequencePanel } from "./views/sequence_panel.js";
 import { setText } from "./views/dom.js";
@@ -121,6 +121,8 @@ const actions = {
   "experiment:cancel": () => controller.experiment.cancel(),
 };
 for (const [name, fn] of Object.entries(actions)) bus.on(name, fn);
+// A chart that came on screen has Plotly now: draw it.
+document.addEventListener("chart-ready", () => { dirty = true; });
 // A click on a unit strip cell of a diagram picks that unit.
 $("diagrams").addEventListener("dg-unit", (ev) => emit("control:set", { unit: ev.detail.unit }));
 for (const tab of document.querySelectorAll(".tabs [data-diagram]")) {
@@ -287,6 +289,7 @@ function renderModel(s, m, every) {
   if (s.seq) renderSequence(s);
   renderCharts(s, store, every);
   const shown = Boolean(store[s.mode === "backward" ? "bwd" : "fwd"][s.t]);
+  if (shown) ChartGate.arm(); // the diagrams are drawn: what is on screen now is what a person sees
   setBusy(controller.busy || !shown, controller.busy || controller.models.some((x) => x.filling));
 }
 

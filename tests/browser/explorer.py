@@ -83,6 +83,28 @@ def wait_for_t(page: Page, t: int, timeout: float = 10_000) -> None:
     )
 
 
+# Charts draw (and Plotly loads) when they first come on screen, as a person scrolls to them.
+_VISIBLE_CHARTS_JS = """() => [...document.querySelectorAll('.chart-card, #sequence .seq-series')]
+  .filter((c) => c.offsetParent).map((c) => '#' + (c.id || 'sequence .seq-series'))"""
+
+
+def show_chart(page: Page, selector: str, timeout: float = 15_000) -> None:
+    """Scroll the chart in `selector` into view, as a reader does, and wait until it is drawn."""
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel)?.querySelector('.main-svg')",
+        arg=selector,
+        timeout=timeout,
+    )
+
+
+def show_charts(page: Page) -> None:
+    """Every chart on the page drawn (each scrolled into view in turn), then back to the top."""
+    for selector in page.evaluate(_VISIBLE_CHARTS_JS):
+        show_chart(page, selector)
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
 def shown_t(page: Page) -> int:
     """The step the status line shows."""
     t: int = page.evaluate(f"({SHOWN_STATE_JS})().t")

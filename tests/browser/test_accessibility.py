@@ -19,6 +19,7 @@ from tests.browser.explorer import (
     frame_numbers,
     js_fmt,
     open_explorer,
+    show_charts,
     shown_t,
     wait_for_t,
 )
@@ -50,7 +51,6 @@ AUDIT_JS = """async (tags) => {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 4)
       .map((n) => n.target.join(" ")).join(" | "));
 }"""
-CHARTS_DRAWN_JS = "() => document.querySelectorAll('.chart-card .main-svg').length >= 3"
 
 # Every control a keyboard should reach: visible, enabled, not taken out of the tab order.
 FOCUSABLE_JS = """() => {
@@ -97,7 +97,7 @@ def test_axe_is_vendored_for_tests_only(live_server: str) -> None:
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_axe_finds_no_serious_violation(audited: Page, live_server: str, view: str) -> None:
     open_explorer(audited, live_server, VIEWS[view])
-    audited.wait_for_function(CHARTS_DRAWN_JS)
+    show_charts(audited)
     if view in ("tour", "lecture"):
         audited.locator(".tour-panel").wait_for(state="visible")
     assert audit(audited) == []
@@ -112,7 +112,7 @@ def test_axe_finds_no_serious_violation_in_each_theme(
     open_explorer(audited, live_server, "t=30&mode=backward")
     if theme == "contrast":
         audited.locator("#theme-select").select_option("contrast")
-    audited.wait_for_function(CHARTS_DRAWN_JS)
+    show_charts(audited)
     assert audit(audited) == []
     # In lecture mode too (a projector).
     audited.locator("#lecture-button").click()
@@ -127,7 +127,7 @@ def test_axe_on_a_phone_with_the_drawer_and_the_values_table(
         browser, live_server, page_log, TOUCH_SIZES["390x844"], bypass_csp=True
     ) as page:
         open_explorer(page, live_server, "t=5")
-        page.wait_for_function(CHARTS_DRAWN_JS)
+        show_charts(page)
         page.locator(".value-table-toggle").click()
         assert audit(page) == []
         page.locator("#drawer-button").click()
@@ -139,7 +139,7 @@ def test_keyboard_reaches_every_control_with_a_visible_focus_ring(
     page: Page, live_server: str
 ) -> None:
     open_explorer(page, live_server, "t=5")
-    page.wait_for_function(CHARTS_DRAWN_JS)
+    show_charts(page)
     page.locator(".value-table-toggle").focus()
     page.keyboard.press("Enter")  # the table, shown, is one more stop (it scrolls)
     expect(page.locator("#value-table-body")).not_to_have_class("sr-only")

@@ -4,7 +4,7 @@ charts and equations, plays over the WebSocket and steps."""
 import pytest
 from playwright.sync_api import Page, WebSocket
 
-from tests.browser.explorer import shown_t, wait_for_frame, wait_for_t
+from tests.browser.explorer import show_chart, shown_t, wait_for_frame, wait_for_t
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,8 @@ def test_load_page_under_csp_reports_no_violations(
 
     # The vendored libraries ran and drew: KaTeX equations and Plotly charts.
     page.wait_for_selector(".katex", timeout=15_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=15_000)
+    show_chart(page, "#chart-heat")  # Plotly loads when a chart comes on screen
+    page.evaluate("() => window.scrollTo(0, 0)")
     # Step and play: frames arrive over the REST calls and the WebSocket stream.
     page.locator("body").click(position={"x": 5, "y": 5})
     start = shown_t(page)

@@ -5,7 +5,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.explorer import explorer_state, open_explorer, wait_for_frame, wait_for_t
+from tests.browser.explorer import (
+    explorer_state,
+    open_explorer,
+    show_chart,
+    wait_for_frame,
+    wait_for_t,
+)
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -59,6 +65,7 @@ def test_compare_mode_steps_two_models_together(
     wait_for_frame(page)
     page.keyboard.press("Shift+ArrowLeft")
     wait_for_t(page, 48)
+    show_chart(page, "#chart-norms")
     page.wait_for_function(
         "() => document.querySelector('#chart-norms .plot').data.some((d) => d.name === 'B ‖δh‖')"
     )
@@ -71,6 +78,7 @@ def test_compare_mode_steps_two_models_together(
 def test_training_updates_the_loss_chart(page: Page, page_log: PageLog, live_server: str) -> None:
     open_explorer(page, live_server, "t=20")
     train_from_the_controls(page, 30)
+    show_chart(page, "#chart-loss")
     page.wait_for_function("() => document.querySelector('#chart-loss .plot').data[0].y.length")
     losses = page.evaluate("() => document.querySelector('#chart-loss .plot').data[0].y")
     assert len(losses) == 30
@@ -87,6 +95,7 @@ def test_long_sequence_with_many_units_stays_responsive(
     open_explorer(page, live_server, "hidden_size=128&length=1000")
     page.keyboard.press("End")
     wait_for_t(page, 999, timeout=30_000)
+    show_chart(page, "#chart-heat")
     # The heatmaps hold every step (binned to at most 300 columns) and every unit; the steps
     # before the last 200 (one REST reply) are read back from the server.
     page.wait_for_function(

@@ -13,6 +13,7 @@ from tests.browser.explorer import (
     js_fmt,
     open_explorer,
     session_id,
+    show_chart,
     task_targets,
     wait_for_frame,
     wait_for_t,
@@ -46,7 +47,9 @@ def test_open_page_shows_default_lstm_without_errors(
     expect(page.locator("#dg-circuit figure.dg")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("t = 0 / 49")
     expect(page.locator("#equations .katex").first).to_be_visible()
+    show_chart(page, "#chart-heat")  # charts draw as they come on screen
     expect(page.locator("#chart-heat .js-plotly-plot")).to_be_visible()
+    page.evaluate("() => window.scrollTo(0, 0)")
     assert any("/api/v1/sessions" in url for url in page_log.requests)
     # Once the stream is open (the status line says nothing about it), steps come over it.
     expect(page.locator(LINK)).to_have_text("")
@@ -145,6 +148,7 @@ def test_backward_mode_shows_the_engine_deltas(
     wait_for_t(page, 9)
     assert eq_value(page, "dc") == js_fmt(backward["dc"][9][0])
     # The gradient-norm chart has the steps BPTT has been through, on a log axis.
+    show_chart(page, "#chart-norms")
     norms = page.evaluate(
         "document.querySelector('#chart-norms .plot').data[0].y.filter(v => v !== null).length"
     )
@@ -237,6 +241,7 @@ def test_steps_filled_from_the_server_keep_their_targets(
     page.locator("input[name=t]").fill("900")
     wait_for_t(page, 900, timeout=30_000)
     want = task_targets(api(live_server, "GET", f"/sessions/{session_id(page)}"))
+    show_chart(page, "#chart-states")
     points = page.evaluate(TARGET_POINTS_JS)
     # Of the chart's 600 (decimated) points, those up to t = 900 (about 540) carry a target;
     # with only the last REST reply's 200 steps about 120 did.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.explorer import open_explorer, wait_for_frame
+from tests.browser.explorer import open_explorer, show_charts, wait_for_frame
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,7 @@ def test_screenshot_view(
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     open_explorer(page, live_server, VIEWS[view])
+    show_charts(page)  # a reader scrolls down to them: each chart draws as it comes on screen
     if view == "trained":
         page.locator("input[name=updates]").fill("150")
         page.get_by_role("button", name="Run this many parameter updates").click()

@@ -17,6 +17,7 @@ from tests.browser.explorer import (
     frame_numbers,
     js_fmt,
     open_explorer,
+    show_chart,
 )
 from tests.browser.page_log import PageLog
 
@@ -121,7 +122,7 @@ def test_each_chart_downloads_as_png_and_svg(
     page: Page, page_log: PageLog, live_server: str, card: str
 ) -> None:
     open_explorer(page, live_server, "t=12&unit=2")
-    page.wait_for_function("(id) => document.querySelector(`#${id} .main-svg`)", arg=card)
+    show_chart(page, f"#{card}")
     stem = f"lstm-vanilla_sine_{CHARTS[card]}_forward_t12_unit2"
     filename, png = download(page, f"#{card} .download-png")
     assert filename == f"{stem}.png"

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.explorer import open_explorer
+from tests.browser.explorer import open_explorer, show_chart
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -18,6 +18,7 @@ def test_training_on_adding_charts_the_held_out_loss_beside_the_training_loss(
     open_explorer(page, live_server, "task=adding&length=12")
     page.locator("input[name=updates]").fill("20")
     page.get_by_role("button", name="Run this many parameter updates").click()
+    show_chart(page, "#chart-loss")
     page.wait_for_function(
         f"() => ({LOSS_TRACES_JS})().some((d) => d.name === 'held-out loss' && d.x.includes(20))",
         timeout=60_000,

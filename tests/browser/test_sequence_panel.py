@@ -21,6 +21,7 @@ from tests.browser.explorer import (
     read_own_text,
     sequence_spans,
     session_id,
+    show_chart,
     shown_t,
     wait_for_t,
     wait_sequence_panel,
@@ -161,7 +162,7 @@ def test_series_panel_draws_the_data_on_its_own_scale(
     wait_sequence_panel(page)
     sid = session_id(page)
     seq = api(live_server, "GET", f"/sessions/{sid}/sequence")
-    page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data")
+    show_chart(page, f"{SEQ_PANEL} .seq-series")
     traces = page.evaluate(
         f"""() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data.map((d) => ({{
           name: d.name, x: Array.from(d.x || []), y: Array.from(d.y || []) }}))"""
@@ -185,7 +186,7 @@ def test_series_panel_marks_steps_with_an_input_and_a_target(
 ) -> None:
     open_explorer(page, live_server, "task=echo&length=8&t=3")
     wait_sequence_panel(page)
-    page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data")
+    show_chart(page, f"{SEQ_PANEL} .seq-series")
     marks = page.evaluate(
         f"""() => document.querySelector('{SEQ_PANEL} .seq-series .plot').data
           .find((d) => d.name === "marks").z.map((row) => Array.from(row))"""
@@ -286,7 +287,8 @@ def test_screenshot_sequence_panel(
     if "task=chars" in PANEL_VIEWS[view] or "reber" in view:
         expect(page.locator(SEQ_CHARS).first).to_be_visible()
     else:
-        page.wait_for_function(f"() => document.querySelector('{SEQ_PANEL} .seq-series .main-svg')")
+        show_chart(page, f"{SEQ_PANEL} .seq-series")
+        panel.scroll_into_view_if_needed()
     path = screenshot(page, f"sequence-{view}-1280x800")
     assert path.stat().st_size > 20_000
     panel.screenshot(path=str(path.with_name(f"sequence-{view}-panel.png")))

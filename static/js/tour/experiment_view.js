@@ -7,7 +7,7 @@
 import { FINISHED } from "../experiments.js";
 import { fmtNum } from "../format.js";
 import { h, field } from "../views/dom.js";
-import { FONT, PLOT_CONFIG, plotly } from "../views/plot_util.js";
+import { ChartGate, FONT, PLOT_CONFIG, plotly } from "../views/plot_util.js";
 
 const VANILLA = "#0072B2";
 const OTHER = "#5b6475";
@@ -144,6 +144,10 @@ export class ExperimentView {
   }
 
   _plot(snap) {
+    if (!this.gate.open) { // drawn when on screen, with Plotly loaded
+      this._waiting = snap;
+      return;
+    }
     const traces = snap.config.variants.map((v) => {
       const runs = snap.runs.filter((r) => r.variant === v && r.final_loss !== null);
       const color = v === "vanilla" ? VANILLA : OTHER;
@@ -219,12 +223,17 @@ export class ExperimentView {
       h("div", { class: "xp-progress" }, this.progress, this.progressText),
       this.error,
       h("div", { class: "xp-grid" },
-        h("div", { class: "xp-plot-wrap" }, this.placeholder, this.plot),
+        this.plotWrap = h("div", { class: "xp-plot-wrap" }, this.placeholder, this.plot),
         h("div", { class: "xp-side" },
           h("h3", {}, "This run"), this.summary, this.context,
           h("h3", {}, "What Greff et al. found"), this.finding,
           h("p", { class: "hint" }, "Their networks learned large speech, handwriting and "
             + "music data sets; ours learn one small task for seconds. Whether the two agree or "
             + "not, this run is shown as measured."))));
+    this.gate = new ChartGate(this.plotWrap, () => {
+      const waiting = this._waiting;
+      this._waiting = null;
+      if (waiting) this._plot(waiting);
+    });
   }
 }

@@ -3,7 +3,7 @@
 // update(data) → _wrangle → _render; the cursor at t is a positioned div, so stepping is cheap,
 // and the data is redrawn only when new frames arrived (and, while playing, within a budget).
 
-import { SYMLOG, PLOT_CONFIG, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf, plotly,
+import { SYMLOG, PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf, plotly,
   timeBins, watchWidth } from "./plot_util.js";
 
 const MAX_COLS = 300; // time columns drawn; longer sequences are averaged into bins
@@ -45,6 +45,7 @@ export class HeatmapChart {
     this.plot.className = "plot";
     this.el.appendChild(this.plot);
     this.cursor = new Cursor(this.plot);
+    this.gate = new ChartGate(this.el);
     this.budget = new RenderBudget(800);
     this.width = 0;
     watchWidth(this.plot, (w) => { this.width = w; });
@@ -56,6 +57,7 @@ export class HeatmapChart {
 
   /** data: {store, mode, t, unit, playing}. */
   update(data) {
+    if (!this.gate.open) return; // drawn once on screen (with Plotly loaded)
     const sig = this._signature(data);
     if (sig !== this._sig && this.budget.due(performance.now(), data.playing)) {
       const model = this._wrangle(data);
@@ -158,7 +160,7 @@ export class HeatmapChart {
           colorbar: { ...bar, tickvals: [cmin, (cmin + cmax) / 2, cmax] } };
       }
     });
-    plotly().react(this.plot, traces, layout, PLOT_CONFIG);
+    plotly().react(this.plot, traces, layout, PLOT_CONFIG).then(() => this.cursor.drawn());
     if (!this._drawn) {
       this._drawn = true;
       this.plot.on("plotly_click", (ev) => {

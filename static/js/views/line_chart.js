@@ -3,7 +3,7 @@
 // draw arrives as named series (built by chart_series.js from the trace store).
 // update(data) → _wrangle → _render; Plotly.react with new arrays only when the data changed.
 
-import { PLOT_CONFIG, RenderBudget, Cursor, baseLayout, decimateMinMax, plotly,
+import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, decimateMinMax, plotly,
   watchWidth } from "./plot_util.js";
 
 const MAX_POINTS = 600; // per series; min/max decimation above that keeps spikes visible
@@ -25,6 +25,7 @@ export class LineChart {
     this.empty.className = "chart-empty";
     this.el.appendChild(this.empty);
     this.cursor = new Cursor(this.plot);
+    this.gate = new ChartGate(this.el);
     this.budget = new RenderBudget(400);
     this._sig = null;
     this.width = 0;
@@ -37,6 +38,7 @@ export class LineChart {
    * when a redraw is due, so an unchanged chart costs nothing per frame.
    */
   update(data) {
+    if (!this.gate.open) return; // drawn once on screen (with Plotly loaded)
     const sig = `${data.signature}|${this.width}`;
     if (sig !== this._sig && this.budget.due(performance.now(), data.playing)) {
       const model = this._wrangle(data.build());
@@ -117,7 +119,7 @@ export class LineChart {
       hoverinfo: s.hover === false ? "skip" : undefined,
       hovertemplate: s.hover === false ? undefined : `${s.name}: %{y:.4g} (%{x})<extra></extra>`,
     }));
-    plotly().react(this.plot, traces, layout, PLOT_CONFIG);
+    plotly().react(this.plot, traces, layout, PLOT_CONFIG).then(() => this.cursor.drawn());
     this.empty.textContent = hasData ? "" : emptyText || "";
     this.empty.hidden = hasData || !emptyText;
   }

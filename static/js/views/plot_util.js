@@ -13,10 +13,80 @@ export const PLOT_CONFIG = {
 
 export const FONT = { family: "DejaVu Sans, system-ui, sans-serif", size: 11, color: "#1d2330" };
 
-/** Plotly global (vendored script loaded with `defer` before the modules run). */
+/** The Plotly global, once loadPlotly() has brought it (a ChartGate says when). */
 export function plotly() {
-  if (typeof window.Plotly !== "object") throw new Error("Plotly is not loaded");
+  if (!plotlyLoaded()) throw new Error("Plotly is not loaded");
   return window.Plotly;
+}
+
+export function plotlyLoaded() {
+  return typeof window.Plotly === "object";
+}
+
+// Plotly is 4.8 MB: about 0.8 s of script on a desktop before anything else can run, seconds on
+// a phone. The page loads it when the first chart comes on screen, so the diagrams come first
+// and a page whose charts stay hidden or are never scrolled to never pays for it.
+const PLOTLY_SRC = "/static/vendor/plotly/plotly.min.js";
+let plotlyLoading = null;
+
+/** Load plotly.min.js once; resolves when window.Plotly is there. */
+export function loadPlotly() {
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = PLOTLY_SRC;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        plotlyLoading = null; // a later chart may try again
+        reject(new Error("the chart library (plotly.min.js) did not load"));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+// Someone scrolling is on the way to the charts: start the download then.
+window.addEventListener("scroll", () => loadPlotly().catch(() => null), { once: true, passive: true });
+
+/**
+ * Whether a chart may draw: its element has been on screen (once is enough) and Plotly is
+ * loaded. When both come true, onReady() runs and a bubbling "chart-ready" event asks the page
+ * to render again (main.js). Gates watch the screen only from ChartGate.arm() on: until the
+ * page has drawn its first step the diagrams are empty and every chart would look on screen.
+ */
+export class ChartGate {
+  static armed = false;
+  static waiting = [];
+
+  /** The page has its layout (its first step drawn): start watching. */
+  static arm() {
+    if (ChartGate.armed) return;
+    ChartGate.armed = true;
+    for (const gate of ChartGate.waiting.splice(0)) gate.observer.observe(gate.el);
+  }
+
+  constructor(el, onReady = null) {
+    this.el = el;
+    this.seen = false;
+    this.observer = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      this.seen = true;
+      this.observer.disconnect();
+      const ready = () => {
+        if (onReady) onReady();
+        el.dispatchEvent(new CustomEvent("chart-ready", { bubbles: true }));
+      };
+      if (plotlyLoaded()) ready();
+      else loadPlotly().then(ready, (error) => console.error(error));
+    });
+    if (ChartGate.armed) this.observer.observe(el);
+    else ChartGate.waiting.push(this);
+  }
+
+  get open() {
+    return this.seen && plotlyLoaded();
+  }
 }
 
 /** A Plotly colorscale from a diagram colour ramp, evenly spaced stops. */
@@ -164,9 +234,12 @@ export class Cursor {
 
   /** Place the line at data x = `t` (hidden when outside the axis or the chart not drawn). */
   place(t, axis = "xaxis") {
+    this.placed = [t, axis];
     const full = this.gd._fullLayout;
-    const ax = full && full[axis];
-    const [lo, hi] = ax && ax.range ? ax.range : [0, -1];
+    // Mid-draw (a first Plotly.react still laying out) the layout has axes but no size yet:
+    // hidden until the draw ends (drawn()).
+    const ax = full && full._size && full[axis];
+    const [lo, hi] = ax && ax.range ? ax.range : [NaN, NaN];
     if (t === null || t === undefined || !(t >= Math.min(lo, hi) && t <= Math.max(lo, hi))) {
       this._set("hidden", true, () => { this.line.hidden = true; });
       return;
@@ -177,6 +250,11 @@ export class Cursor {
     this._set("x", (ax._offset + ax.l2p(t)).toFixed(1), (x) => { this.line.style.transform = `translateX(${x}px)`; });
     this._set("top", size.t, (v) => { this.line.style.top = `${v}px`; });
     this._set("height", size.h, (v) => { this.line.style.height = `${v}px`; });
+  }
+
+  /** A Plotly.react finished: the axes may have moved. */
+  drawn() {
+    if (this.placed) this.place(...this.placed);
   }
 
   _set(slot, value, write) {

@@ -5,7 +5,7 @@
 // and one-to-many read at a glance. One Plotly figure; a click seeks, a horizontal drag selects
 // a span for the unit finder. Long sequences are binned (min/max for lines, means for strips).
 
-import { PLOT_CONFIG, RenderBudget, Cursor, baseLayout, binMean, decimateMinMax, plotly, timeBins,
+import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, decimateMinMax, plotly, timeBins,
   watchWidth } from "./plot_util.js";
 import { FAMILIES, position } from "./color_scales.js";
 import { toDataUnits } from "./sequence_now.js";
@@ -34,6 +34,7 @@ export class SequenceSeries {
     this.note.className = "seq-note";
     this.el.appendChild(this.note);
     this.cursor = new Cursor(this.plot);
+    this.gate = new ChartGate(this.el);
     this.budget = new RenderBudget(1000); // while playing, the chart's data redraws seldom
     this.width = 0;
     watchWidth(this.plot, (w) => { this.width = w; });
@@ -47,6 +48,7 @@ export class SequenceSeries {
    * (strip.values[t]: the unit's number or the norm; null where none).
    */
   update(data) {
+    if (!this.gate.open) return; // drawn once on screen (with Plotly loaded)
     const sig = `${data.signature}|${this.width}|${Boolean(data.playing)}`;
     if (data.sequence && sig !== this._sig && this.budget.due(performance.now(), data.playing)) {
       const model = this._wrangle(data);
@@ -188,7 +190,8 @@ export class SequenceSeries {
     });
     // While playing the chart is drawn without its interactive layers (nobody selects a span
     // of a moving sequence): far fewer elements for the page to lay out each frame.
-    plotly().react(this.plot, traces, layout, { ...PLOT_CONFIG, staticPlot: m.still });
+    plotly().react(this.plot, traces, layout, { ...PLOT_CONFIG, staticPlot: m.still })
+      .then(() => this.cursor.drawn());
     if (this.note.textContent !== m.note) this.note.textContent = m.note;
     if (!this._wired) {
       this._wired = true;
