@@ -47,7 +47,19 @@ function timed(name, fn) {
   performance.measure(`view:${name}`, { start });
 }
 let dirty = true;
-const controller = new Controller(state, { onChange: () => { dirty = true; } });
+let frameAsked = false;
+/** Something changed: render at the next animation frame. Without changes no frame is asked
+ * for, so an idle page costs nothing (a loop that always asks kept a core 5–13 % busy). */
+function invalidate() {
+  dirty = true;
+  askFrame();
+}
+function askFrame() {
+  if (frameAsked) return;
+  frameAsked = true;
+  requestAnimationFrame(loop);
+}
+const controller = new Controller(state, { onChange: invalidate });
 
 const views = {
   controls: new Controls($("controls"), { emit }),
@@ -62,7 +74,7 @@ const views = {
   norms: new LineChart($("chart-norms"), { rows: [{ title: "‖δ‖ (log scale)", log: true }], legend: true, height: 230 }),
   loss: new LineChart($("chart-loss"), { rows: [{ title: "loss (log scale)", log: true }], xTitle: "update", legend: true, height: 230 }),
   equations: new EquationsView($("equations")),
-  sequence: new SequencePanel($("sequence"), { emit, onShow: () => { dirty = true; } }),
+  sequence: new SequencePanel($("sequence"), { emit, onShow: invalidate }),
   stack: new StackOverview($("stack"), { emit }),
 };
 // Phones, keyboards, screen readers and slides: the controls drawer, the diagrams' values as a
@@ -84,7 +96,7 @@ let experiment = null; // the tour's experiment card (mountTour)
 const onScreen = new Map(); // element id → intersecting (unknown: drawn)
 const screenWatch = new IntersectionObserver((entries) => {
   for (const e of entries) {
-    if (e.isIntersecting && onScreen.get(e.target.id) === false) dirty = true;
+    if (e.isIntersecting && onScreen.get(e.target.id) === false) invalidate();
     onScreen.set(e.target.id, e.isIntersecting);
   }
 });
@@ -122,7 +134,7 @@ const actions = {
 };
 for (const [name, fn] of Object.entries(actions)) bus.on(name, fn);
 // A chart that came on screen has Plotly now: draw it.
-document.addEventListener("chart-ready", () => { dirty = true; });
+document.addEventListener("chart-ready", invalidate);
 // A click on a unit strip cell of a diagram picks that unit.
 $("diagrams").addEventListener("dg-unit", (ev) => emit("control:set", { unit: ev.detail.unit }));
 for (const tab of document.querySelectorAll(".tabs [data-diagram]")) {
@@ -133,7 +145,7 @@ window.addEventListener("hashchange", () => {
   // An edited address: settings first (a new model re-steps to t by itself), then the cursor.
   controller.show(State.fromHash(location.hash, state.limits).state.all());
 });
-WIDE.addEventListener("change", () => { dirty = true; });
+WIDE.addEventListener("change", invalidate);
 
 // ------------------------------------------------------------------ rendering
 function renderDiagrams(s, store, every) {
@@ -304,6 +316,7 @@ function setBusy(stage, charts) {
 }
 
 function loop(now) {
+  frameAsked = false;
   if (chromeDirty && now - chromeAt >= CHROME_EVERY_MS) dirty = true;
   if (dirty) {
     dirty = false;
@@ -317,7 +330,7 @@ function loop(now) {
     renders += 1;
     performance.clearMeasures(); // observers (DevTools, the benchmark) have had them; keep no history
   }
-  requestAnimationFrame(loop);
+  if (dirty || chromeDirty) askFrame(); // the controls still to catch up: look again next frame
 }
 
 // ------------------------------------------------------------------ start
@@ -325,7 +338,7 @@ async function start() {
   if (rejected.length) {
     controller.message = { kind: "warning", text: `Ignored in the link: ${rejected.join(", ")}` };
   }
-  requestAnimationFrame(loop);
+  askFrame();
   try {
     const presets = await rest.presets();
     controller.setPresets(presets);
