@@ -20,6 +20,8 @@ from tests.browser.page_log import PageLog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"
+# While a screenshot is taken: draw the parts of the page the browser skips while off screen.
+DRAW_EVERYTHING = "* { content-visibility: visible !important; }"
 CHROMIUM_MISSING = "chromium not found: apt-get install chromium (Debian) to run browser tests"
 
 
@@ -96,8 +98,14 @@ def screenshot() -> Callable[[Page, str], Path]:
         SCREENSHOT_DIR.mkdir(exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
         partial = path.with_name(f".{name}.{os.getpid()}.png")
-        partial.write_bytes(target.screenshot(full_page=True))
+        partial.write_bytes(whole_page_png(target))
         partial.replace(path)
         return path
 
     return save
+
+
+def whole_page_png(target: Page) -> bytes:
+    """The whole page, with what the browser skips off screen (content-visibility: auto) drawn
+    too: a capture beyond the viewport would show those parts blank."""
+    return target.screenshot(full_page=True, style=DRAW_EVERYTHING)

@@ -6,11 +6,13 @@ is on screen (the status line's "t = 5 / 49", aria-busy on the stage and the cha
 import json
 import math
 import re
+import time
 import urllib.request
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 MINUS = "\u2212"
 
@@ -84,24 +86,32 @@ def wait_for_t(page: Page, t: int, timeout: float = 10_000) -> None:
 
 
 # Charts draw (and Plotly loads) when they first come on screen, as a person scrolls to them.
-_VISIBLE_CHARTS_JS = """() => [...document.querySelectorAll('.chart-card, #sequence .seq-series')]
-  .filter((c) => c.offsetParent).map((c) => '#' + (c.id || 'sequence .seq-series'))"""
+CHART_SELECTOR = ".chart-card, #sequence .seq-series"
+_VISIBLE_CHARTS_JS = f"""() => [...document.querySelectorAll('{CHART_SELECTOR}')]
+  .map((c, k) => c.offsetParent ? k : -1).filter((k) => k >= 0)"""
 
 
-def show_chart(page: Page, selector: str, timeout: float = 15_000) -> None:
-    """Scroll the chart in `selector` into view, as a reader does, and wait until it is drawn."""
-    page.locator(selector).first.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "(sel) => document.querySelector(sel)?.querySelector('.main-svg')",
-        arg=selector,
-        timeout=timeout,
-    )
+def show_chart(page: Page, selector: str, nth: int = 0, timeout: float = 15_000) -> None:
+    """Scroll the chart in `selector` (the nth match) into view, as a reader does, and wait
+    until it is drawn. Scrolled again if the page moved it off screen before it was seen (a
+    chart above drawing itself grows the page), as a reader would scroll again."""
+    chart = page.locator(selector).nth(nth)
+    drawn = chart.locator(".main-svg").first
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        chart.scroll_into_view_if_needed()
+        try:
+            drawn.wait_for(state="attached", timeout=2_000)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def show_charts(page: Page) -> None:
     """Every chart on the page drawn (each scrolled into view in turn), then back to the top."""
-    for selector in page.evaluate(_VISIBLE_CHARTS_JS):
-        show_chart(page, selector)
+    for k in page.evaluate(_VISIBLE_CHARTS_JS):
+        show_chart(page, CHART_SELECTOR, k)
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
