@@ -198,6 +198,12 @@ export class ModelSession {
 
   async reset(reinit = false, seed = null) {
     this.trainingActive = false; // a reset stops training: what follows is not fresh
+    // The steps a gap-fill asks for are gone once the server has reset (a 422): stop the fill
+    // and let a call already on its way come back first.
+    clearTimeout(this._fill.timer);
+    this._fill.timer = null;
+    this._epoch += 1;
+    await this._fillRun;
     this.info = await this.transport.reset(reinit, seed);
     const training = this.store.training;
     this._resetStore();
@@ -241,7 +247,7 @@ export class ModelSession {
       return;
     }
     if (f.timer) return;
-    f.timer = setTimeout(() => this._runFill(), FILL_DELAY_MS);
+    f.timer = setTimeout(() => { this._fillRun = this._runFill(); }, FILL_DELAY_MS);
   }
 
   async _runFill() {
@@ -299,7 +305,7 @@ export class ModelSession {
       while (t < hi && !missing(t)) t += 1;
       let stop = t;
       while (stop < hi && missing(stop)) stop += 1;
-      if (t >= stop) return;
+      if (t >= stop || epoch !== this._epoch) return; // the store started over: not ours to fill
       const reply = await rest.frames(this.id, { direction, start: t, stop });
       if (epoch !== this._epoch || !reply.frames.length) return;
       for (const frame of reply.frames) {
