@@ -6,6 +6,7 @@
 // is on screen; nothing is asked of the server.
 
 import { SVG_NS, el, FAMILIES } from "./svg_kit.js";
+import { plotly } from "./plot_util.js";
 
 const XLINK = "http://www.w3.org/2000/xmlns/";
 const HEAD = 44; // title band above the diagram, in its user units
@@ -179,7 +180,7 @@ export async function downloadDiagram(figure, kind, format, ctx) {
 /** Download a Plotly chart (its graph div) as "png" or "svg", at its size on screen. */
 export function downloadChart(plot, kind, format, ctx) {
   const r = plot.getBoundingClientRect();
-  return window.Plotly.downloadImage(plot, { format, filename: figureName(ctx, kind),
+  return plotly().downloadImage(plot, { format, filename: figureName(ctx, kind),
     width: Math.max(320, Math.round(r.width)), height: Math.max(200, Math.round(r.height)),
     scale: format === "png" ? PNG_SCALE : 1 });
 }
