@@ -12,8 +12,8 @@ import os
 import signal
 import sys
 import threading
-import time
 import webbrowser
+from collections.abc import Iterator
 
 from lstm_explorer.app.notebook import create_session, page_url
 from lstm_explorer.app.notebook_client import ApiClient, ExploreError
@@ -22,6 +22,7 @@ from lstm_explorer.app.notebook_server import LocalServer
 from lstm_explorer.app.settings import Settings
 
 NO_BROWSER_ENV = "LSTM_EXPLORER_NO_BROWSER"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def run_open(args: argparse.Namespace, settings: Settings) -> int:
@@ -31,7 +32,7 @@ def run_open(args: argparse.Namespace, settings: Settings) -> int:
         csv = args.csv.read_text(encoding="utf-8") if args.csv is not None else None
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"cannot read {exc}")
-    with LocalServer(settings, host=args.host, port=args.port) as server:
+    with LocalServer(settings, host=args.host, port=args.port) as server, stop_signals() as stop:
         try:
             session = create_session(ApiClient(server.url), model, csv, args.loss)
         except ExploreError as exc:
@@ -40,21 +41,31 @@ def run_open(args: argparse.Namespace, settings: Settings) -> int:
         print(f"LSTM Explorer on {args.model.name}: {url}  (Ctrl-C stops it)", flush=True)  # noqa: T201
         if not (args.no_browser or os.environ.get(NO_BROWSER_ENV)):
             webbrowser.open(url)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the way to stop it
-            wait_until_stopped(server)
+        wait_until_stopped(server, stop)
     return 0
 
 
-def wait_until_stopped(server: LocalServer) -> None:
-    """Block while the server runs; Ctrl-C or SIGTERM ends it (the server then stops cleanly)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
-    while server.running:
-        time.sleep(0.5)
+@contextlib.contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets while the block runs (the handlers before
+    are put back after). Installed by this command whatever its parent left: a job started in
+    the background by a script inherits SIGINT ignored, and Ctrl-C is how this one stops."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # only the main thread may handle signals
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def wait_until_stopped(server: LocalServer, stop: threading.Event) -> None:
+    """Block while the server runs, until `stop` is set (the server then stops cleanly)."""
+    while server.running and not stop.wait(0.5):
+        pass
 
 
 def _fail(message: str) -> int:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,13 @@ def test_open_model_and_csv_opens_the_browser_on_the_session(
     monkeypatch.setattr(cli_open.webbrowser, "open", opened.append)
     seen: dict = {}
 
-    def look_then_stop(server: LocalServer) -> None:  # instead of waiting for Ctrl-C
+    def look_then_stop(server: LocalServer, stop: threading.Event) -> None:  # not Ctrl-C
         (url,) = opened
         with urllib.request.urlopen(url) as page:
             seen["page"] = page.status, b"static/js/main.js" in page.read()
         session_id = url.split("session=")[1]
         seen["session"] = get_json(f"{server.url}/api/v1/sessions/{session_id}")
-        raise KeyboardInterrupt
+        stop.set()
 
     monkeypatch.setattr(cli_open, "wait_until_stopped", look_then_stop)
     assert cli.main(["open", str(MODEL), "--csv", str(csv_file)]) == 0
@@ -73,11 +74,26 @@ def test_open_missing_file_says_so(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "nope.pt" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_open_command_serves_until_stopped(csv_file: Path, stop: signal.Signals) -> None:
+def _ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop", "started_by"),
+    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGINT, _ignore_ctrl_c)],
+    # a script's background job (`lstm-explorer open m.pt &`) starts with SIGINT ignored
+    ids=["ctrl-c", "sigterm", "ctrl-c-after-a-parent-ignoring-it"],
+)
+def test_open_command_serves_until_stopped(
+    csv_file: Path, stop: signal.Signals, started_by: Callable[[], None] | None
+) -> None:
     command = [sys.executable, "-m", "lstm_explorer", "open", str(MODEL), "--csv", str(csv_file)]
     process = subprocess.Popen(
-        [*command, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*command, "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=started_by,  # only sets a signal disposition before exec
     )
     try:
         assert process.stdout is not None
@@ -86,7 +102,8 @@ def test_open_command_serves_until_stopped(csv_file: Path, stop: signal.Signals)
         with urllib.request.urlopen(url) as page:
             assert page.status == 200
         process.send_signal(stop)
-        assert process.wait(timeout=20) == 0
+        _, errors = process.communicate(timeout=20)
+        assert process.returncode == 0, errors
     finally:
         if process.poll() is None:
             process.kill()
