@@ -56,10 +56,14 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Browser]:
-    """One headless chromium for the whole session, resolving no host name (HOST_RULES)."""
+    """One headless chromium for the whole session, resolving no host name (HOST_RULES).
+
+    --process-per-site: the pages of one context share a renderer process (kept alive by the
+    context's idle tab, devices.ANCHOR_PATH), each test still getting a fresh page and document.
+    """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=chromium_path, args=[*CHROMIUM_ARGS, HOST_RULES]
+            executable_path=chromium_path, args=[*CHROMIUM_ARGS, HOST_RULES, "--process-per-site"]
         )
         try:
             yield chromium
