@@ -59,7 +59,10 @@ def test_disconnect_mid_stream_leaks_no_task_and_others_keep_streaming(
     async def scenario(server: ThreadServer) -> None:
         async with httpx.AsyncClient(base_url=server.base_url) as http:
             sids = [(await http.post(f"{API}/sessions", json=LONG)).json()["id"] for _ in range(2)]
-            async with connect(_ws_url(server.base_url, sids[1]), ping_interval=None) as steady:
+            # It reads whatever the server sends, as a browser does (no queue limit): a client
+            # that stops reading holds the server's close reply behind unread frames (10 s).
+            steady_url = _ws_url(server.base_url, sids[1])
+            async with connect(steady_url, ping_interval=None, max_queue=None) as steady:
                 await _frames(steady, 1)
                 await steady.send(json.dumps({"cmd": "play", "rate": 40}))
                 await _frames(steady, 3)
