@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         workers=args.workers,
         reload=args.reload,
+        # the page's files too: a new hash, a new address for them (app/static_assets.py)
+        reload_includes=["*.py", "*.js", "*.css", "*.html"] if args.reload else None,
         log_config=build_log_config(settings.log_level),
         # X-Forwarded-For is read by the app, from settings.trusted_proxies only
         # (app/sessions/clients.py); uvicorn would trust it from 127.0.0.1 by default.

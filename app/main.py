@@ -21,6 +21,7 @@ from lstm_explorer.app.routes import api_router
 from lstm_explorer.app.security import install_security
 from lstm_explorer.app.sessions import StoreUnavailableError, make_store
 from lstm_explorer.app.settings import Settings
+from lstm_explorer.app.static_assets import ImmutableStaticFiles, served_version
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
+    static_base = f"/static/v/{served_version(settings.static_dir)}"
+    app.state.templates.env.globals["static_base"] = static_base
     app.state.sessions = store = make_store(settings)
     app.state.streams = set()  # open WebSocket streams (app/streaming.py)
     store.on_gone = lambda session_id: _close_streams(app, session_id)
@@ -60,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(pages.router)
+    # The page's files, kept by browsers for good (app/static_assets.py), then the plain path.
+    app.mount(static_base, ImmutableStaticFiles(directory=settings.static_dir), name="page-files")
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     logger.info("LSTM Explorer %s: static files from %s", __version__, settings.static_dir)
     return app

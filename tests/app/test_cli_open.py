@@ -45,7 +45,7 @@ def test_open_model_and_csv_opens_the_browser_on_the_session(
     def look_then_stop(server: LocalServer, stop: threading.Event) -> None:  # not Ctrl-C
         (url,) = opened
         with urllib.request.urlopen(url) as page:
-            seen["page"] = page.status, b"static/js/main.js" in page.read()
+            seen["page"] = page.status, b"/js/main.js" in page.read()
         session_id = url.split("session=")[1]
         seen["session"] = get_json(f"{server.url}/api/v1/sessions/{session_id}")
         stop.set()

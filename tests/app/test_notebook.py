@@ -88,7 +88,7 @@ def test_explore_page_url_serves_the_page_framed_by_jupyter_only() -> None:
         assert repr(ex) == f"<Exploration {ex.url}>"
         assert f'<iframe src="{ex.url}"' in ex._repr_html_()
         with urllib.request.urlopen(ex.url) as page:
-            assert page.status == 200 and b"static/js/main.js" in page.read()
+            assert page.status == 200 and b"/js/main.js" in page.read()
             policy = page.headers["content-security-policy"]
         assert "frame-ancestors http://localhost:8888 http://127.0.0.1:8888" in policy
         assert "*" not in policy and page.headers["x-frame-options"] is None

@@ -34,7 +34,7 @@ CELLS = [
             html = page.read().decode()
         got, want = ex.trace(), engine_trace(ex.session, params, x, y)
         return {
-            "page": page.status, "page_has_script": "static/js/main.js" in html,
+            "page": page.status, "page_has_script": "/js/main.js" in html,
             "url": ex.url, "session_id": ex.session_id,
             "forward_keys_equal": set(got["forward"]) == set(want.forward),
             "forward_err": max(float(np.abs(got["forward"][k] - v).max())

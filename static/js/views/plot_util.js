@@ -26,7 +26,8 @@ export function plotlyLoaded() {
 // Plotly is 4.8 MB: about 0.8 s of script on a desktop before anything else can run, seconds on
 // a phone. The page loads it when the first chart comes on screen, so the diagrams come first
 // and a page whose charts stay hidden or are never scrolled to never pays for it.
-const PLOTLY_SRC = "/static/vendor/plotly/plotly.min.js";
+// Beside this module, wherever the page is served from (app/static_assets.py: versioned).
+const PLOTLY_SRC = new URL("../../vendor/plotly/plotly.min.js", import.meta.url).href;
 let plotlyLoading = null;
 
 /** Load plotly.min.js once; resolves when window.Plotly is there. */
