@@ -59,7 +59,7 @@ def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless chromium for the whole session, resolving no host name (HOST_RULES).
 
     --process-per-site: the pages of one context share a renderer process (kept alive by the
-    context's idle tab, devices.ANCHOR_PATH), each test still getting a fresh page and document.
+    context's idle page, devices.IDLE_PATH), each test still getting a fresh page and document.
     """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.page_log import PageLog
 
@@ -28,18 +29,18 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 # One browser context per set of options (viewport, touch, theme, permissions...) for the
 # whole pytest process: a page opened in it finds plotly.js, KaTeX and the app's scripts in the
-# context's HTTP cache, already compiled (V8's code cache), instead of fetching and compiling
-# them again for every test. What a test could leave behind there is wiped when its page
-# closes: every page of the context, cookies, permissions granted later, and the server's
-# origin's storage (the theme the page keeps in localStorage).
+# context's HTTP cache instead of fetching them again for every test. What a test could leave
+# behind there is wiped after it: every page it opened, cookies, permissions granted later, and
+# the server's origin's storage (the theme the page keeps in localStorage).
 _contexts: dict[tuple[int, str, str], BrowserContext] = {}
-# Each context also keeps one idle tab on the server's origin (a JSON page: no script) for its
-# whole life: with --process-per-site (the `browser` fixture) every test's fresh page then
-# joins that tab's renderer process instead of starting one, and finds the app's scripts
-# already compiled there (V8 compiles a script once per process). A new process per page cost
-# ~1.6 CPU-s per test (0.7 s with the process kept), ~2.5 s (1.3 s) when Plotly was loaded.
-ANCHOR_PATH = "/api/v1/health"
-_anchors: dict[BrowserContext, Page] = {}
+# Between tests each context keeps one page on an idle address of the server's origin (JSON, no
+# script), the test's own page once it is done: with --process-per-site (the `browser`
+# fixture) the next test's fresh page joins its renderer process, where the app's scripts are
+# already compiled (V8 compiles a script once per process), and the idle page is closed before
+# the test starts, so a test has its process to itself. A new process per page cost ~1.6 CPU-s
+# per test (0.7 s with the process kept), ~2.5 s (1.3 s) when Plotly was loaded.
+IDLE_PATH = "/api/v1/health"
+_idle: dict[BrowserContext, Page] = {}
 # Foreign hosts are recorded from the page's requests (the `request` event), not intercepted:
 # any route turns the browser's cache off. The browser itself resolves no host name
 # (HOST_RULES in the `browser` fixture), so such a request fails at once, as an aborted one did.
@@ -53,24 +54,29 @@ def _shared_context(browser: Browser, live_server: str, options: dict[str, Any])
     if context is None or context not in browser.contexts:
         context = browser.new_context(**options)
         _contexts[key] = context
-    _anchor(context, live_server)
     return context
 
 
-def _anchor(context: BrowserContext, live_server: str) -> Page:
-    """The context's idle tab that keeps its renderer process alive between tests."""
-    anchor = _anchors.get(context)
-    if anchor is None or anchor.is_closed():
-        anchor = context.new_page()
-        anchor.goto(live_server + ANCHOR_PATH)
-        _anchors[context] = anchor
-    return anchor
+def _fresh_page(context: BrowserContext, live_server: str) -> Page:
+    """A new page on the idle address, in the process of the context's idle page (closed)."""
+    page = context.new_page()
+    page.goto(live_server + IDLE_PATH)
+    idle = _idle.pop(context, None)
+    if idle is not None and not idle.is_closed():
+        idle.close()
+    return page
 
 
-def _wipe(context: BrowserContext, live_server: str) -> None:
-    """Close the test's pages and forget what they stored (the HTTP cache stays)."""
-    anchor = _anchor(context, live_server)
-    cdp = context.new_cdp_session(anchor)
+def _release(context: BrowserContext, live_server: str, page: Page) -> None:
+    """After a test: its page goes back to the idle address (the app's page unloads) and stays
+    as the context's idle page; every other page is closed, and what they stored forgotten."""
+    try:
+        page.goto(live_server + IDLE_PATH)
+        idle = page
+    except PlaywrightError:  # closed or crashed by the test: a new process next time
+        idle = context.new_page()
+        idle.goto(live_server + IDLE_PATH)
+    cdp = context.new_cdp_session(idle)
     cdp.send(
         "Storage.clearDataForOrigin",
         {
@@ -80,16 +86,18 @@ def _wipe(context: BrowserContext, live_server: str) -> None:
         },
     )
     cdp.detach()
-    for page in context.pages:
-        if page is not anchor:
-            page.close()
+    for other in context.pages:
+        if other is not idle:
+            other.close()
     context.clear_cookies()
+    _idle[context] = idle
 
 
 @contextmanager
 def pooled_page(browser: Browser, live_server: str, log: PageLog, **options: Any) -> Iterator[Page]:
-    """A fresh page in the shared context of `options` (new_context's); requests to any host
-    but the test server are recorded in `log.foreign_requests` (and fail, see HOST_RULES)."""
+    """A fresh page in the shared context of `options` (new_context's), on an idle address of
+    the server; requests to any host but the test server are recorded in
+    `log.foreign_requests` (and fail, see HOST_RULES)."""
     permissions = options.pop("permissions", None)
     context = _shared_context(browser, live_server, options)
     server_host = urlsplit(live_server).netloc
@@ -105,15 +113,21 @@ def pooled_page(browser: Browser, live_server: str, log: PageLog, **options: Any
         if message.type == "error":
             log.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
-    page = context.new_page()
+    def on_page_error(error: PlaywrightError) -> None:
+        log.console_errors.append(f"uncaught: {error}")
+
+    page = _fresh_page(context, live_server)
     page.on("request", on_request)
     page.on("console", on_console)
-    page.on("pageerror", lambda error: log.console_errors.append(f"uncaught: {error}"))
+    page.on("pageerror", on_page_error)
     try:
         yield page
     finally:
         try:
-            _wipe(context, live_server)
+            if not page.is_closed():  # what the page does on its way out is not the test's
+                page.remove_listener("console", on_console)
+                page.remove_listener("pageerror", on_page_error)
+            _release(context, live_server, page)
         finally:
             if permissions:
                 context.clear_permissions()
