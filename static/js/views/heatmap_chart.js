@@ -3,7 +3,7 @@
 // update(data) → _wrangle → _render; the cursor at t is a positioned div, so stepping is cheap,
 // and the data is redrawn only when new frames arrived (and, while playing, within a budget).
 
-import { SYMLOG, PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf, plotly,
+import { SYMLOG, PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, colorscaleOf,
   timeBins, watchWidth } from "./plot_util.js";
 
 const MAX_COLS = 300; // time columns drawn; longer sequences are averaged into bins
@@ -160,7 +160,7 @@ export class HeatmapChart {
           colorbar: { ...bar, tickvals: [cmin, (cmin + cmax) / 2, cmax] } };
       }
     });
-    plotly().react(this.plot, traces, layout, PLOT_CONFIG).then(() => this.cursor.drawn());
+    this.cursor.react(traces, layout, PLOT_CONFIG);
     if (!this._drawn) {
       this._drawn = true;
       this.plot.on("plotly_click", (ev) => {

@@ -3,7 +3,7 @@
 // draw arrives as named series (built by chart_series.js from the trace store).
 // update(data) → _wrangle → _render; Plotly.react with new arrays only when the data changed.
 
-import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, decimateMinMax, plotly,
+import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, decimateMinMax,
   watchWidth } from "./plot_util.js";
 
 const MAX_POINTS = 600; // per series; min/max decimation above that keeps spikes visible
@@ -119,7 +119,7 @@ export class LineChart {
       hoverinfo: s.hover === false ? "skip" : undefined,
       hovertemplate: s.hover === false ? undefined : `${s.name}: %{y:.4g} (%{x})<extra></extra>`,
     }));
-    plotly().react(this.plot, traces, layout, PLOT_CONFIG).then(() => this.cursor.drawn());
+    this.cursor.react(traces, layout, PLOT_CONFIG);
     this.empty.textContent = hasData ? "" : emptyText || "";
     this.empty.hidden = hasData || !emptyText;
   }

@@ -253,6 +253,11 @@ export class Cursor {
     this._set("height", size.h, (v) => { this.line.style.height = `${v}px`; });
   }
 
+  /** Plotly.react on the chart this line lies on; then the line follows the axes it drew. */
+  react(traces, layout, config) {
+    return plotly().react(this.gd, traces, layout, config).then(() => this.drawn());
+  }
+
   /** A Plotly.react finished: the axes may have moved. */
   drawn() {
     if (this.placed) this.place(...this.placed);

@@ -5,7 +5,7 @@
 // and one-to-many read at a glance. One Plotly figure; a click seeks, a horizontal drag selects
 // a span for the unit finder. Long sequences are binned (min/max for lines, means for strips).
 
-import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, decimateMinMax, plotly, timeBins,
+import { PLOT_CONFIG, ChartGate, RenderBudget, Cursor, baseLayout, binMean, decimateMinMax, timeBins,
   watchWidth } from "./plot_util.js";
 import { FAMILIES, position } from "./color_scales.js";
 import { toDataUnits } from "./sequence_now.js";
@@ -190,8 +190,7 @@ export class SequenceSeries {
     });
     // While playing the chart is drawn without its interactive layers (nobody selects a span
     // of a moving sequence): far fewer elements for the page to lay out each frame.
-    plotly().react(this.plot, traces, layout, { ...PLOT_CONFIG, staticPlot: m.still })
-      .then(() => this.cursor.drawn());
+    this.cursor.react(traces, layout, { ...PLOT_CONFIG, staticPlot: m.still });
     if (this.note.textContent !== m.note) this.note.textContent = m.note;
     if (!this._wired) {
       this._wired = true;
