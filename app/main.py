@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
-    static_base = f"/static/v/{served_version(settings.static_dir)}"
+    app.state.static_base = static_base = f"/static/v/{served_version(settings.static_dir)}"
     app.state.templates.env.globals["static_base"] = static_base
     app.state.sessions = store = make_store(settings)
     app.state.streams = set()  # open WebSocket streams (app/streaming.py)

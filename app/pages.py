@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from lstm_explorer.app import __version__
 from lstm_explorer.app.deps import TemplatesDep
 
@@ -33,3 +33,12 @@ def read_api_docs() -> HTMLResponse:
         swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+
+
+@router.get("/favicon.ico")
+def read_favicon(request: Request) -> RedirectResponse:
+    """Browsers ask for /favicon.ico on any document that names no icon (a JSON reply of the
+    API opened in a tab): the page's own icon at its versioned address (kept by the browser),
+    instead of a 404 in the log and the console. A temporary redirect: the address changes
+    with every release."""
+    return RedirectResponse(f"{request.app.state.static_base}/favicon.svg")

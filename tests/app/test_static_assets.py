@@ -61,3 +61,11 @@ def test_the_version_follows_the_files_contents(tmp_path: Path, repo_root: Path)
     assert changed != first
     (tree / "css" / "app.css").rename(tree / "css" / "renamed.css")  # a file moved
     assert static_version(tree) not in (first, changed)
+
+
+def test_the_browsers_default_icon_address_leads_to_the_pages_icon(client: TestClient) -> None:
+    response = client.get("/favicon.ico")  # follows the redirect
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.history[0].status_code == 307  # not kept: the address changes
+    assert response.headers["cache-control"] == IMMUTABLE  # the page's own, versioned address

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from devtools.local_server import CHROMIUM_ARGS, uvicorn_process
-from tests.browser.devices import HOST_RULES, pooled_page
 from tests.browser.page_log import PageLog
+from tests.browser.page_pool import HOST_RULES, pooled_page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "screenshots"
@@ -59,7 +59,7 @@ def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless chromium for the whole session, resolving no host name (HOST_RULES).
 
     --process-per-site: the pages of one context share a renderer process (kept alive by the
-    context's idle page, devices.IDLE_PATH), each test still getting a fresh page and document.
+    context's idle page, page_pool.IDLE_PATH), each test still getting a fresh document.
     """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -79,9 +79,9 @@ def page_log() -> PageLog:
 
 @pytest.fixture
 def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
-    """A fresh 1280x800 page (in a context shared by the process's 1280x800 pages, its HTTP
-    cache warm, its storage wiped after every test: devices.pooled_page); requests to any host
-    but the test server fail and fail the test."""
+    """A 1280x800 page (in a context shared by the process's 1280x800 pages, its HTTP cache
+    warm, its storage wiped after every test: page_pool.pooled_page); requests to any host but
+    the test server fail and fail the test."""
     with pooled_page(
         browser, live_server, page_log, viewport={"width": 1280, "height": 800}
     ) as new_page:

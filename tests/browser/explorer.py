@@ -9,10 +9,11 @@ import re
 import time
 import urllib.request
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from playwright.sync_api import Page, Request, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.browser.page_pool import per_test_state
 
 MINUS = "\u2212"
 
@@ -41,15 +42,15 @@ SHOWN_STATE_JS = """() => {
 }"""
 
 _SESSION_PATH = re.compile(r"/api/v1/sessions/([^/?]+)(/params)?$")
-_sessions: "WeakKeyDictionary[Page, list[str]]" = WeakKeyDictionary()
 
 
 def watch_sessions(page: Page) -> None:
-    """Follow, from its requests, which sessions the page holds (see session_id)."""
-    if page in _sessions:
+    """Follow, from its requests, which sessions the page holds in this test (see session_id)."""
+    state = per_test_state(page)
+    if "sessions" in state:
         return
     live: list[str] = []
-    _sessions[page] = live
+    state["sessions"] = live
 
     def on_request(request: Request) -> None:
         match = _SESSION_PATH.search(request.url.split("?")[0])
@@ -129,7 +130,8 @@ def explorer_state(page: Page) -> dict[str, Any]:
 
 def session_id(page: Page, which: int = 0) -> str:
     """The id of the page's model A (which=0) or B, from the requests the page made."""
-    return _sessions[page][which]
+    sessions: list[str] = per_test_state(page)["sessions"]
+    return sessions[which]
 
 
 def eq_value(page: Page, key: str) -> str:
