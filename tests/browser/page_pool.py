@@ -63,7 +63,7 @@ class Visit:
 # whole pytest process: its HTTP cache serves plotly.js, KaTeX and the app's scripts to every
 # test's page. What a test leaves there is wiped after it: every other page it opened, cookies,
 # permissions, the origin's storage.
-_contexts: dict[tuple[int, str, str], BrowserContext] = {}
+_contexts: dict[tuple[int, str, str, str], BrowserContext] = {}
 _idle: dict[BrowserContext, Page] = {}
 _visits: "WeakKeyDictionary[Page, Visit]" = WeakKeyDictionary()
 
@@ -106,8 +106,10 @@ def _watch(page: Page) -> None:
         setattr(page, name, marking(name))
 
 
-def _shared_context(browser: Browser, live_server: str, options: dict[str, Any]) -> BrowserContext:
-    key = (id(browser), live_server, repr(sorted(options.items())))
+def _shared_context(
+    browser: Browser, live_server: str, options: dict[str, Any], pool: str
+) -> BrowserContext:
+    key = (id(browser), live_server, pool, repr(sorted(options.items())))
     context = _contexts.get(key)
     if context is None or context not in browser.contexts:
         context = browser.new_context(**options)
@@ -171,13 +173,16 @@ def _release(
 
 
 @contextmanager
-def pooled_page(browser: Browser, live_server: str, log: PageLog, **options: Any) -> Iterator[Page]:
-    """A page on an idle address of the server, in the shared context of `options`
+def pooled_page(
+    browser: Browser, live_server: str, log: PageLog, pool: str = "", **options: Any
+) -> Iterator[Page]:
+    """A page on an idle address of the server, in the shared context of `pool` and `options`
     (new_context's): the previous test's tab when it can serve (see the module's docstring),
     else a new one. Requests to any host but the test server are recorded in
-    `log.foreign_requests` (and fail, see HOST_RULES); console errors in `log.console_errors`."""
+    `log.foreign_requests` (and fail, see HOST_RULES); console errors in `log.console_errors`.
+    A named `pool` keeps its own context, for what tests set on a whole context (routes)."""
     permissions = options.pop("permissions", None)
-    context = _shared_context(browser, live_server, options)
+    context = _shared_context(browser, live_server, options, pool)
     server_host = urlsplit(live_server).netloc
     if permissions:
         context.grant_permissions(permissions, origin=live_server)

@@ -2,8 +2,8 @@
 
 The frames are recorded from the engine by scripts/record_frames.py into
 tests/fixtures/diagram_frames.json (tests/test_recorded_frames.py fails when it is stale). A
-test-only harness page (tests/browser/harness/, served here through page.route, never by the
-app) mounts the real views from /static/js/views/ on those frames; its view is in the URL
+test-only harness page (tests/browser/harness/, served here through a route of the harness
+pages' own browser context, never by the app) mounts the real views from /static/js/views/ on those frames; its view is in the URL
 (?case=NP&mode=backward&unit=2&t=3). Every number a view draws is compared with the frame's.
 """
 
@@ -12,9 +12,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from weakref import WeakSet
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from tests.browser.diagram_js import (
     LABELS_JS,
@@ -25,6 +26,7 @@ from tests.browser.diagram_js import (
 )
 from tests.browser.explorer import js_fmt
 from tests.browser.page_log import PageLog
+from tests.browser.page_pool import pooled_page
 
 pytestmark = pytest.mark.browser
 
@@ -41,21 +43,39 @@ VECTORS = {
 }
 
 
+def serve_harness(route: Route) -> None:
+    name = route.request.url.split("/harness/", 1)[1].split("?", 1)[0]
+    if name == "frames.json":
+        route.fulfill(path=FIXTURE, content_type="application/json")
+    elif name in {"diagrams.html", "diagrams.js"}:
+        kind = "text/html" if name.endswith(".html") else "text/javascript"
+        route.fulfill(path=HARNESS_DIR / name, content_type=kind)
+    else:
+        route.fulfill(status=404, body="not in the harness")
+
+
+_routed: "WeakSet[BrowserContext]" = WeakSet()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
+    """A 1280x800 page of the harness's own context, which serves /harness/ (a route of the
+    context, set once: a page given a route of its own would not serve the next test)."""
+    with pooled_page(
+        browser, live_server, page_log, pool="harness", viewport={"width": 1280, "height": 800}
+    ) as harness_page:
+        if harness_page.context not in _routed:
+            harness_page.context.route(f"{live_server}/harness/**", serve_harness)
+            _routed.add(harness_page.context)
+        yield harness_page
+    assert page_log.foreign_requests == [], (
+        f"page requested other hosts: {page_log.foreign_requests}"
+    )
+
+
 @pytest.fixture
 def harness(page: Page, live_server: str) -> Iterator[Callable[..., None]]:
     """open(**view): the harness page on the recorded frames, at ?case=…&mode=…&unit=…&t=…"""
-
-    def serve(route: Route) -> None:
-        name = route.request.url.split("/harness/", 1)[1].split("?", 1)[0]
-        if name == "frames.json":
-            route.fulfill(path=FIXTURE, content_type="application/json")
-        elif name in {"diagrams.html", "diagrams.js"}:
-            kind = "text/html" if name.endswith(".html") else "text/javascript"
-            route.fulfill(path=HARNESS_DIR / name, content_type=kind)
-        else:
-            route.fulfill(status=404, body="not in the harness")
-
-    page.route(f"{live_server}/harness/**", serve)
 
     def open_view(**view: Any) -> None:
         query = "&".join(f"{k}={v}".replace("+", "%2B") for k, v in view.items())
