@@ -30,6 +30,7 @@ HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 # app's page has unloaded, and with --process-per-site (the `browser` fixture) the renderer
 # process, where the app's scripts are compiled, stays alive for the next test.
 IDLE_PATH = "/api/v1/health"
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}  # a desktop context's, and its extra pages'
 
 # What a page keeps for its whole life and no API takes back (init scripts, exposed functions,
 # emulated media, routes, headers, timeouts): a test calling one gets a page of its own, closed
@@ -117,6 +118,19 @@ def _shared_context(
     return context
 
 
+def _context_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int] | None]:
+    """(what the context is made with, the viewport the page then takes). Desktop pages of
+    every size share one context (its pages resized), so one renderer process, with the
+    page's code compiled and its files cached, serves them all: a new context costs its first
+    page ~2 CPU s more. A mobile viewport stays the context's own (a phone's screen and
+    orientation come with it)."""
+    options = {k: v for k, v in options.items() if not (k in ("has_touch", "is_mobile") and not v)}
+    if options.get("is_mobile"):
+        return options, None
+    viewport = options.pop("viewport", None)
+    return {**options, "viewport": DESKTOP_VIEWPORT}, viewport or DESKTOP_VIEWPORT
+
+
 def _reusable(page: Page | None) -> bool:
     if page is None or page.is_closed():
         return False
@@ -141,12 +155,10 @@ def _page_for_test(context: BrowserContext, live_server: str) -> Page:
     return page
 
 
-def _release(
-    context: BrowserContext, live_server: str, page: Page, viewport: dict[str, int] | None
-) -> None:
+def _release(context: BrowserContext, live_server: str, page: Page) -> None:
     """After a test: its listeners go, its page goes back to the idle address (the app's page
-    unloads) and waits there for the next test, its history, storage and viewport reset; every
-    other page is closed, and what they stored forgotten."""
+    unloads) and waits there for the next test, its history and storage reset; every other page
+    is closed, and what they stored forgotten."""
     visit = _visits.get(page) or Visit()
     try:
         for event, handler in visit.listeners:
@@ -162,8 +174,6 @@ def _release(
     cdp.send("Page.resetNavigationHistory")  # no way back to the last test's pages
     cdp.detach()
     idle.evaluate("() => sessionStorage.clear()")
-    if viewport is not None and idle.viewport_size != viewport:
-        idle.set_viewport_size(viewport)
     idle.mouse.move(0, 0)  # where a new tab's pointer is: nothing hovered when the page loads
     for other in context.pages:
         if other is not idle:
@@ -182,7 +192,8 @@ def pooled_page(
     `log.foreign_requests` (and fail, see HOST_RULES); console errors in `log.console_errors`.
     A named `pool` keeps its own context, for what tests set on a whole context (routes)."""
     permissions = options.pop("permissions", None)
-    context = _shared_context(browser, live_server, options, pool)
+    context_options, viewport = _context_options(options)
+    context = _shared_context(browser, live_server, context_options, pool)
     server_host = urlsplit(live_server).netloc
     if permissions:
         context.grant_permissions(permissions, origin=live_server)
@@ -200,6 +211,8 @@ def pooled_page(
         log.console_errors.append(f"uncaught: {error}")
 
     page = _page_for_test(context, live_server)
+    if viewport is not None and page.viewport_size != viewport:
+        page.set_viewport_size(viewport)
     page.on("request", on_request)
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
@@ -207,7 +220,7 @@ def pooled_page(
         yield page
     finally:
         try:
-            _release(context, live_server, page, options.get("viewport"))
+            _release(context, live_server, page)
         finally:
             if permissions:
                 context.clear_permissions()
