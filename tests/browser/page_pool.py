@@ -30,7 +30,9 @@ HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 # app's page has unloaded, and with --process-per-site (the `browser` fixture) the renderer
 # process, where the app's scripts are compiled, stays alive for the next test.
 IDLE_PATH = "/api/v1/health"
-DESKTOP_VIEWPORT = {"width": 1280, "height": 800}  # a desktop context's, and its extra pages'
+# The contexts' own viewports (a page a test opens itself in the context has it).
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
+PHONE_VIEWPORT = {"width": 390, "height": 844}
 
 # What a page keeps for its whole life and no API takes back (init scripts, exposed functions,
 # emulated media, routes, headers, timeouts): a test calling one gets a page of its own, closed
@@ -118,17 +120,16 @@ def _shared_context(
     return context
 
 
-def _context_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int] | None]:
-    """(what the context is made with, the viewport the page then takes). Desktop pages of
-    every size share one context (its pages resized), so one renderer process, with the
-    page's code compiled and its files cached, serves them all: a new context costs its first
-    page ~2 CPU s more. A mobile viewport stays the context's own (a phone's screen and
-    orientation come with it)."""
+def _context_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    """(what the context is made with, the viewport the page then takes). Pages of every size
+    share one desktop context, or one touch context (its pages resized; Playwright gives a
+    resized page the screen and orientation of its new size, as a context of that size does),
+    so one renderer process, with the page's code compiled and its files cached, serves them
+    all: a new context cost its first page ~2 CPU s more."""
     options = {k: v for k, v in options.items() if not (k in ("has_touch", "is_mobile") and not v)}
-    if options.get("is_mobile"):
-        return options, None
-    viewport = options.pop("viewport", None)
-    return {**options, "viewport": DESKTOP_VIEWPORT}, viewport or DESKTOP_VIEWPORT
+    default = PHONE_VIEWPORT if options.get("is_mobile") else DESKTOP_VIEWPORT
+    viewport = options.pop("viewport", None) or default
+    return {**options, "viewport": default}, viewport
 
 
 def _reusable(page: Page | None) -> bool:
@@ -211,7 +212,7 @@ def pooled_page(
         log.console_errors.append(f"uncaught: {error}")
 
     page = _page_for_test(context, live_server)
-    if viewport is not None and page.viewport_size != viewport:
+    if page.viewport_size != viewport:
         page.set_viewport_size(viewport)
     page.on("request", on_request)
     page.on("console", on_console)
