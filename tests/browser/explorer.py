@@ -102,7 +102,7 @@ def show_chart(page: Page, selector: str, nth: int = 0, timeout: float = 15_000)
     while True:
         chart.scroll_into_view_if_needed()
         try:
-            drawn.wait_for(state="attached", timeout=2_000)
+            drawn.wait_for(state="attached", timeout=500)
             return
         except PlaywrightTimeoutError:
             if time.monotonic() > deadline:

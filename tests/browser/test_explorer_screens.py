@@ -23,7 +23,6 @@ VIEWS = {
     "rnn": "cell=rnn&t=10",
     "compare": "compare=true&t=40&mode=backward",
     "large": "hidden_size=32&length=300&t=250",
-    "trained": "t=49",
     "help": "t=3",
 }
 
@@ -34,6 +33,22 @@ LAYOUT_JS = """() => ({
 })"""
 # Every visible chart has drawn (Plotly adds its .main-svg when it has).
 CHARTS_DRAWN_JS = f"() => ({LAYOUT_JS})().emptyPlots.length === 0"
+# The width each visible chart's drawing has now.
+PLOT_WIDTHS_JS = """() => [...document.querySelectorAll('.chart-card')].filter((c) => c.offsetParent)
+  .map((c) => c.querySelector('.main-svg').getBoundingClientRect().width)"""
+
+
+def check_and_save(
+    page: Page, page_log: PageLog, screenshot: Callable[[Page, str], Path], name: str
+) -> None:
+    """Every visible chart drawn, nothing wider than the window, no console error; saved."""
+    page.wait_for_function(CHARTS_DRAWN_JS)
+    layout = page.evaluate(LAYOUT_JS)
+    assert layout["overflow"] <= 0, f"page wider than the window by {layout['overflow']} px"
+    assert layout["emptyPlots"] == []
+    path = screenshot(page, name)
+    assert path.stat().st_size > 20_000
+    assert page_log.console_errors == []
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -50,21 +65,31 @@ def test_screenshot_view(
     page.set_viewport_size({"width": width, "height": height})
     open_explorer(page, live_server, VIEWS[view])
     show_charts(page)  # a reader scrolls down to them: each chart draws as it comes on screen
-    if view == "trained":
-        page.locator("input[name=updates]").fill("150")
-        page.get_by_role("button", name="Run this many parameter updates").click()
-        expect(page.locator("#status [data-status=loss]")).to_contain_text(
-            "after 150 updates", timeout=90_000
-        )
-        expect(page.locator("#status [data-status=run]")).to_have_text("paused")
-        wait_for_frame(page)
     if view == "help":
         page.keyboard.press("?")
         page.locator(".help-popover").wait_for(state="visible")
-    page.wait_for_function(CHARTS_DRAWN_JS)
-    layout = page.evaluate(LAYOUT_JS)
-    assert layout["overflow"] <= 0, f"page wider than the window by {layout['overflow']} px"
-    assert layout["emptyPlots"] == []
-    path = screenshot(page, f"page-{view}-{size}")
-    assert path.stat().st_size > 20_000
-    assert page_log.console_errors == []
+    check_and_save(page, page_log, screenshot, f"page-{view}-{size}")
+
+
+def test_screenshot_trained_model_at_each_size(
+    page: Page, page_log: PageLog, live_server: str, screenshot: Callable[[Page, str], Path]
+) -> None:
+    """After 150 updates, at 1280x800, then with the window made 1920x1080: the charts follow
+    the new width (one training serves both sizes: it is most of the test's time)."""
+    open_explorer(page, live_server, "t=49")
+    show_charts(page)
+    page.locator("input[name=updates]").fill("150")
+    page.get_by_role("button", name="Run this many parameter updates").click()
+    expect(page.locator("#status [data-status=loss]")).to_contain_text(
+        "after 150 updates", timeout=90_000
+    )
+    expect(page.locator("#status [data-status=run]")).to_have_text("paused")
+    wait_for_frame(page)
+    check_and_save(page, page_log, screenshot, "page-trained-1280x800")
+    widths = page.evaluate(PLOT_WIDTHS_JS)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    show_charts(page)  # scrolled through again at the new width, then back to the top
+    page.wait_for_function(
+        f"(before) => ({PLOT_WIDTHS_JS})().every((w, k) => w > before[k])", arg=widths
+    )
+    check_and_save(page, page_log, screenshot, "page-trained-1920x1080")
