@@ -62,10 +62,11 @@ class Visit:
     state: dict[str, Any] = field(default_factory=dict)  # helpers' own, see per_test_state
 
 
-# One browser context per set of options (viewport, touch, theme, permissions...) for the
-# whole pytest process: its HTTP cache serves plotly.js, KaTeX and the app's scripts to every
-# test's page. What a test leaves there is wiped after it: every other page it opened, cookies,
-# permissions, the origin's storage.
+# One browser context per pool and set of options (touch or not, anything else a test asks of
+# new_context; the viewport is the page's, see _context_options) for the whole pytest process:
+# its HTTP cache serves plotly.js, KaTeX and the app's scripts to every test's page. What a test
+# leaves there is wiped after it: every other page it opened, cookies, permissions granted for
+# it, the origin's storage.
 _contexts: dict[tuple[int, str, str, str], BrowserContext] = {}
 _idle: dict[BrowserContext, Page] = {}
 _visits: "WeakKeyDictionary[Page, Visit]" = WeakKeyDictionary()

@@ -3,8 +3,9 @@
 The frames are recorded from the engine by scripts/record_frames.py into
 tests/fixtures/diagram_frames.json (tests/test_recorded_frames.py fails when it is stale). A
 test-only harness page (tests/browser/harness/, served here through a route of the harness
-pages' own browser context, never by the app) mounts the real views from /static/js/views/ on those frames; its view is in the URL
-(?case=NP&mode=backward&unit=2&t=3). Every number a view draws is compared with the frame's.
+pages' own browser context, never by the app) mounts the real views from /static/js/views/ on
+those frames; its view is in the URL (?case=NP&mode=backward&unit=2&t=3). Every number a view
+draws is compared with the frame's.
 """
 
 import json
