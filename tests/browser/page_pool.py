@@ -36,7 +36,8 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 
 # What a page keeps for its whole life and no API takes back (init scripts, exposed functions,
 # emulated media, routes, headers, timeouts): a test calling one gets a page of its own, closed
-# after it, and the next test a new tab.
+# after it, and the next test a new tab. A Page method of a newer Playwright whose effect
+# outlives a navigation belongs here too.
 KEEPS_FOR_LIFE = (
     "add_init_script",
     "expose_function",
