@@ -87,8 +87,6 @@ def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page
     ) as new_page:
         new_page.on("request", lambda request: page_log.requests.append(request.url))
         yield new_page
-    if page_log.foreign_requests:
-        pytest.fail(f"page requested other hosts: {page_log.foreign_requests}")
 
 
 @pytest.fixture

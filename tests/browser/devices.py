@@ -45,7 +45,6 @@ def device_page(
         **options,
     ) as page:
         yield page
-    assert log.foreign_requests == [], f"page requested other hosts: {log.foreign_requests}"
 
 
 def viewport_shot(page: Page, directory: Path, name: str) -> Path:

@@ -116,6 +116,16 @@ def show_charts(page: Page) -> None:
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
+def train_from_the_controls(page: Page, updates: int, timeout: float = 60_000) -> None:
+    """Press Train for `updates` updates and wait until the status line says they are done."""
+    page.locator("input[name=updates]").fill(str(updates))
+    page.get_by_role("button", name="Run this many parameter updates").click()
+    expect(page.locator("#status [data-status=loss]")).to_contain_text(
+        f"after {updates} updates", timeout=timeout
+    )
+    expect(page.locator("#status [data-status=run]")).to_have_text("paused", timeout=timeout)
+
+
 def shown_t(page: Page) -> int:
     """The step the status line shows."""
     t: int = page.evaluate(f"({SHOWN_STATE_JS})().t")

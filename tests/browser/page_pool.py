@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request
 from playwright.sync_api import Error as PlaywrightError
 
@@ -192,7 +193,8 @@ def pooled_page(
     """A page on an idle address of the server, in the shared context of `pool` and `options`
     (new_context's): the previous test's tab when it can serve (see the module's docstring),
     else a new one. Requests to any host but the test server are recorded in
-    `log.foreign_requests` (and fail, see HOST_RULES); console errors in `log.console_errors`.
+    `log.foreign_requests` (and fail, see HOST_RULES), and fail the test when it ends with any
+    left there; console errors go to `log.console_errors`.
     A named `pool` keeps its own context, for what tests set on a whole context (routes)."""
     permissions = options.pop("permissions", None)
     context_options, viewport = _context_options(options)
@@ -227,3 +229,5 @@ def pooled_page(
         finally:
             if permissions:
                 context.clear_permissions()
+    if log.foreign_requests:
+        pytest.fail(f"page requested other hosts: {log.foreign_requests}")

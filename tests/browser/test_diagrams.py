@@ -69,9 +69,6 @@ def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page
             harness_page.context.route(f"{live_server}/harness/**", serve_harness)
             _routed.add(harness_page.context)
         yield harness_page
-    assert page_log.foreign_requests == [], (
-        f"page requested other hosts: {page_log.foreign_requests}"
-    )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.browser.explorer import (
     open_explorer,
     session_id,
     shown_t,
+    train_from_the_controls,
     wait_for_frame,
     wait_for_t,
 )
@@ -94,12 +95,7 @@ def test_page_works_over_rest_without_the_stream(
     expect(page.locator(MODE_SHOWN)).to_have_attribute("data-value", "backward")
     wait_for_frame(page)
     assert eq_value(page, "dc") != "n/a"
-    page.locator("input[name=updates]").fill("10")
-    page.get_by_role("button", name="Run this many parameter updates").click()
-    expect(page.locator("#status [data-status=loss]")).to_contain_text(
-        "after 10 updates", timeout=60_000
-    )
-    expect(page.locator("#status [data-status=run]")).to_have_text("paused")
+    train_from_the_controls(page, 10)
     wait_for_frame(page)
     assert explorer_state(page)["mode"] == "forward"
     assert page_log.console_errors == []

@@ -9,6 +9,7 @@ from tests.browser.explorer import (
     explorer_state,
     open_explorer,
     show_chart,
+    train_from_the_controls,
     wait_for_frame,
     wait_for_t,
 )
@@ -28,16 +29,6 @@ def label_number(page: Page, selector: str) -> str:
     match = NUMBER.search(text.split(")", 1)[-1])
     assert match, text
     return match.group(0)
-
-
-def train_from_the_controls(page: Page, updates: int, timeout: float = 60_000) -> None:
-    """Press Train for `updates` updates and wait until the status line says they are done."""
-    page.locator("input[name=updates]").fill(str(updates))
-    page.get_by_role("button", name="Run this many parameter updates").click()
-    expect(page.locator("#status [data-status=loss]")).to_contain_text(
-        f"after {updates} updates", timeout=timeout
-    )
-    expect(page.locator(RUN)).to_have_text("paused", timeout=timeout)
 
 
 def test_compare_mode_steps_two_models_together(

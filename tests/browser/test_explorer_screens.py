@@ -6,9 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.explorer import open_explorer, show_charts, wait_for_frame
+from tests.browser.explorer import (
+    open_explorer,
+    show_charts,
+    train_from_the_controls,
+    wait_for_frame,
+)
 from tests.browser.page_log import PageLog
 
 pytestmark = pytest.mark.browser
@@ -41,8 +46,10 @@ PLOT_WIDTHS_JS = """() => [...document.querySelectorAll('.chart-card')].filter((
 def check_and_save(
     page: Page, page_log: PageLog, screenshot: Callable[[Page, str], Path], name: str
 ) -> None:
-    """Every visible chart drawn, nothing wider than the window, no console error; saved."""
+    """Every visible chart drawn, nothing wider than the window, no console error; saved from
+    the top (a whole-page capture draws the sticky status bar where the window is scrolled)."""
     page.wait_for_function(CHARTS_DRAWN_JS)
+    page.evaluate("() => window.scrollTo(0, 0)")
     layout = page.evaluate(LAYOUT_JS)
     assert layout["overflow"] <= 0, f"page wider than the window by {layout['overflow']} px"
     assert layout["emptyPlots"] == []
@@ -78,12 +85,7 @@ def test_screenshot_trained_model_at_each_size(
     the new width (one training serves both sizes: it is most of the test's time)."""
     open_explorer(page, live_server, "t=49")
     show_charts(page)
-    page.locator("input[name=updates]").fill("150")
-    page.get_by_role("button", name="Run this many parameter updates").click()
-    expect(page.locator("#status [data-status=loss]")).to_contain_text(
-        "after 150 updates", timeout=90_000
-    )
-    expect(page.locator("#status [data-status=run]")).to_have_text("paused")
+    train_from_the_controls(page, 150, timeout=90_000)
     wait_for_frame(page)
     check_and_save(page, page_log, screenshot, "page-trained-1280x800")
     widths = page.evaluate(PLOT_WIDTHS_JS)
